@@ -1,0 +1,219 @@
+#include "data_file.hpp"
+
+#include <fast_float/fast_float.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <set>
+
+#include "error.hpp"
+
+namespace linlearn {
+namespace detail {
+
+LineSource::LineSource(std::string path, size_t chunk_bytes)
+    : path_(std::move(path)), buf_(std::max<size_t>(chunk_bytes, 1)) {
+    file_ = std::fopen(path_.c_str(), "rb");
+    if (!file_) fail(ErrorCode::io, "cannot open '" + path_ + "': " + std::strerror(errno));
+}
+
+LineSource::~LineSource() { std::fclose(file_); }
+
+void LineSource::refill() {
+    // Keep the unread tail (a partial line) at the front; grow when it fills the buffer.
+    const size_t tail = end_ - begin_;
+    if (begin_ > 0) std::memmove(buf_.data(), buf_.data() + begin_, tail);
+    begin_ = 0;
+    end_ = tail;
+    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+    const size_t got = std::fread(buf_.data() + end_, 1, buf_.size() - end_, file_);
+    if (got == 0) {
+        if (std::ferror(file_))
+            fail(ErrorCode::io, "cannot read '" + path_ + "': " + std::strerror(errno));
+        eof_ = true;
+    }
+    end_ += got;
+}
+
+bool LineSource::next(std::string_view& line) {
+    size_t from = begin_;  // bytes before `from` are known to hold no '\n'
+    for (;;) {
+        const char* base = buf_.data();
+        if (auto nl = static_cast<const char*>(std::memchr(base + from, '\n', end_ - from))) {
+            line = std::string_view(base + begin_, nl - (base + begin_));
+            begin_ = nl + 1 - base;
+            break;
+        }
+        if (eof_) {
+            if (begin_ == end_) return false;
+            line = std::string_view(base + begin_, end_ - begin_);  // last line, no '\n'
+            begin_ = end_;
+            break;
+        }
+        const size_t scanned = end_ - begin_;
+        refill();
+        from = begin_ + scanned;
+    }
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (++line_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+    return true;
+}
+
+TextCounts count_text(const std::string& path, bool count_colons) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return {};
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
+    if (!f) return {};  // the reader itself reports why
+    std::vector<char> buf(LineSource::default_chunk);
+    TextCounts c;
+    bool ends_in_newline = true;
+    while (size_t got = std::fread(buf.data(), 1, buf.size(), f.get())) {
+        c.lines += std::count(buf.data(), buf.data() + got, '\n');
+        if (count_colons) c.colons += std::count(buf.data(), buf.data() + got, ':');
+        ends_in_newline = buf[got - 1] == '\n';
+    }
+    return c.lines += !ends_in_newline, c;
+}
+
+const char* scan_float(const char* begin, const char* end, float& out) {
+    // fast_float (like std::from_chars) refuses a leading '+', which libsvm labels use.
+    if (end - begin > 1 && *begin == '+' && begin[1] != '-' && begin[1] != '+') ++begin;
+    const auto r = fast_float::from_chars(begin, end, out);
+    return r.ec == std::errc() && std::isfinite(out) ? r.ptr : nullptr;
+}
+
+bool parse_float(const char* begin, const char* end, float& out) {
+    return begin != end && scan_float(begin, end, out) == end;
+}
+
+std::string shown(std::string_view text) {
+    constexpr size_t most = 40;
+    return "'" + std::string(text.substr(0, most)) + (text.size() > most ? "...'" : "'");
+}
+
+std::string bad_number(const char* what, std::string_view text, const char* empty) {
+    std::string msg = std::string("expected ") + what + ", found ";
+    if (text.empty()) return msg + empty;
+    msg += shown(text);
+    // Tell a refused NaN/infinity or an overflow apart from text that is no number at all.
+    const char* b = text.data() + (text[0] == '+' || text[0] == '-');
+    const char* e = text.data() + text.size();
+    float v = 0;
+    const auto r = fast_float::from_chars(b, e, v);
+    if (b == e || r.ec != std::errc() || r.ptr != e || std::isfinite(v)) return msg;
+    if (std::isalpha(static_cast<unsigned char>(*b)))
+        return msg + " (NaN and infinity are not accepted: features and labels must be finite)";
+    return msg + " (beyond the float32 range)";
+}
+
+}  // namespace detail
+
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+[[noreturn]] void bad_option(std::string_view key, std::string_view value, const char* allowed) {
+    fail(ErrorCode::invalid_argument, "data file options: bad value '" + std::string(value) +
+                                          "' for '" + std::string(key) + "': allowed " + allowed);
+}
+
+bool parse_bool(std::string_view key, std::string_view value) {
+    if (value == "true") return true;
+    if (value == "false") return false;
+    bad_option(key, value, "true or false");
+}
+
+int64_t parse_int(std::string_view key, std::string_view value, int64_t lo, int64_t hi,
+                  const char* allowed) {
+    int64_t v = 0;
+    const auto r = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (value.empty() || r.ec != std::errc() || r.ptr != value.data() + value.size() || v < lo ||
+        v > hi)
+        bad_option(key, value, allowed);
+    return v;
+}
+
+}  // namespace
+
+DataFormat format_from_extension(const std::string& path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return ext == ".libsvm" || ext == ".svm" || ext == ".svmlight" ? DataFormat::libsvm
+                                                                    : DataFormat::csv;
+}
+
+DataFileOptions parse_data_file_options(const std::string& path, const std::string& options) {
+    DataFileOptions o;
+    o.format = format_from_extension(path);
+    std::set<std::string, std::less<>> seen;
+    std::string_view rest = options;
+    while (!rest.empty()) {
+        const size_t comma = rest.find(',');
+        const std::string_view item = trimmed(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        if (item.empty()) continue;  // "a=1,,b=2" or a trailing comma
+        const size_t eq = item.find('=');
+        if (eq == std::string_view::npos)
+            fail(ErrorCode::invalid_argument, "data file options: expected key=value, found '" +
+                                                  std::string(item) + "'");
+        const std::string_view key = trimmed(item.substr(0, eq)), value = trimmed(item.substr(eq + 1));
+        if (!seen.emplace(key).second)
+            fail(ErrorCode::invalid_argument,
+                 "data file options: '" + std::string(key) + "' is given twice");
+        if (key == "format") {
+            if (value == "csv") o.format = DataFormat::csv;
+            else if (value == "libsvm") o.format = DataFormat::libsvm;
+            else bad_option(key, value, "csv or libsvm");
+        } else if (key == "header") {
+            o.csv.header = parse_bool(key, value);
+        } else if (key == "delimiter") {
+            if (value == "comma") o.csv.delimiter = ',';
+            else if (value == "tab") o.csv.delimiter = '\t';
+            else bad_option(key, value, "comma or tab");
+        } else if (key == "label_column") {
+            o.csv.label_column = static_cast<int>(parse_int(
+                key, value, -1, 1 << 30, "a column number from 0, or -1 for no label column"));
+        } else if (key == "feature_dim") {
+            o.libsvm.feature_dim =
+                parse_int(key, value, 0, INT32_MAX, "an integer from 0 (0 = largest index seen)");
+        } else {
+            fail(ErrorCode::invalid_argument,
+                 "data file options: unknown key '" + std::string(key) + "' (value '" +
+                     std::string(value) +
+                     "'); allowed keys: format, header, delimiter, label_column, feature_dim");
+        }
+    }
+    // A key meant for the other format is most likely a mistaken format: say so.
+    const bool libsvm = o.format == DataFormat::libsvm;
+    for (const char* key : {"header", "delimiter", "label_column", "feature_dim"}) {
+        const bool csv_key = std::strcmp(key, "feature_dim") != 0;
+        if (seen.count(key) && csv_key == libsvm)
+            fail(ErrorCode::invalid_argument,
+                 "data file options: '" + std::string(key) + "' applies to " +
+                     (csv_key ? "CSV" : "libsvm") + " files only, but '" + path + "' is read as " +
+                     (libsvm ? "libsvm" : "CSV") +
+                     (seen.count("format") ? "" : " (from its extension; set format=...)"));
+    }
+    return o;
+}
+
+Dataset read_data_file(const std::string& path, const std::string& options) {
+    const DataFileOptions o = parse_data_file_options(path, options);
+    return o.format == DataFormat::libsvm ? read_libsvm(path, o.libsvm) : read_csv(path, o.csv);
+}
+
+Dataset read_data_file(const std::string& path, const char* options) {
+    return read_data_file(path, std::string(options ? options : ""));
+}
+
+}  // namespace linlearn

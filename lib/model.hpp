@@ -1,0 +1,66 @@
+// A trained linear model on raw features: scaling is folded into W and b, so it takes
+// the features and returns labels in their own units.
+#pragma once
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config.hpp"
+#include "dataset.hpp"
+#include "events.hpp"
+
+namespace linlearn {
+
+enum class PredictKind { score = 0, label = 1, raw = 2 };
+
+struct LinearModel {
+    Predictor predictor = Predictor::binary;
+    Loss loss = Loss::logistic;
+    int num_classes = 2;
+    Eigen::MatrixXf W;  // features × outputs
+    Eigen::VectorXf b;  // outputs
+    double threshold = 0.5;  // binary: label = score > threshold
+    LossParams loss_params;  // for the objective loss in evaluate()
+    double f_beta = 1.0;
+    int top_k = 3;
+    // Provenance, kept in the file for the record.
+    int best_epoch = -1, best_model = 0;
+    RunStatus status = RunStatus::completed;
+    std::vector<std::pair<std::string, std::string>> hyperparameters;
+
+    int64_t num_features() const { return W.rows(); }
+    int outputs() const { return static_cast<int>(W.cols()); }
+    bool score_is_probability() const { return loss != Loss::hinge; }
+    // Values per row that predict(kind) writes.
+    int values_per_row(PredictKind kind) const {
+        return kind == PredictKind::label ? 1 : outputs();
+    }
+
+    // Writes rows × values_per_row(kind) doubles, row-major.
+    void predict(const DenseView& x, PredictKind kind, double* out) const;
+    void predict(const Dataset& data, PredictKind kind, double* out) const;
+    // Scores (as LL_PREDICT_SCORE) into a rows × outputs matrix, for evaluation.
+    Eigen::MatrixXd scores(const Dataset& data) const;
+    // The metric set on labelled data, SageMaker's names, objective_loss first.
+    MetricList evaluate(const Dataset& data) const;
+};
+
+// Linear scores X·W + b of a dataset for a weight matrix (features × cols), in chunks
+// processed in parallel.
+void linear_scores(const Dataset& data, const Eigen::MatrixXf& W, const Eigen::VectorXf& b,
+                   Eigen::MatrixXf& Z, int num_threads);
+
+// Converts linear scores to the scores users see (probabilities for logistic/softmax).
+double sigmoid(double z);
+void softmax_rows(Eigen::Ref<Eigen::MatrixXd> z);
+
+// Model files: magic "LLMODEL\x1a", format version, JSON header, weights, CRC-32; the
+// writer replaces the file atomically.
+void save_model(const LinearModel& m, const std::string& path);
+LinearModel load_model(const std::string& path);
+std::string serialize_model(const LinearModel& m);
+LinearModel deserialize_model(const std::string& bytes, const std::string& origin);
+
+}  // namespace linlearn

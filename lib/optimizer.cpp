@@ -1,0 +1,110 @@
+#include "optimizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace linlearn {
+
+namespace {
+constexpr double kEps = 1e-8;
+constexpr double kRmspropDecay = 0.9;  // documented in docs/hyperparameters.md
+}  // namespace
+
+Optimizers::Optimizers(const TrainConfig& config, Eigen::Index features)
+    : config_(config), K_(config.outputs()) {
+    const Eigen::Index cols = Eigen::Index(K_) * config.num_models();
+    m1_.setZero(features, cols);
+    m2_.setZero(features, cols);
+    bm1_.setZero(cols);
+    bm2_.setZero(cols);
+    for (const auto& s : config.models) lr_.push_back(s.learning_rate);
+}
+
+// Adam's bias-corrected step size, or the plain rate for the others.
+static double effective_lr(const ModelSettings& s, double lr, int64_t t) {
+    if (s.optimizer != Optimizer::adam) return lr;
+    return lr * std::sqrt(1 - std::pow(s.beta_2, double(t))) / (1 - std::pow(s.beta_1, double(t)));
+}
+
+void Optimizers::update_column(Eigen::Ref<Eigen::VectorXf> w, Eigen::Ref<Eigen::VectorXf> m1,
+                               Eigen::Ref<Eigen::VectorXf> m2,
+                               const Eigen::Ref<const Eigen::VectorXf>& g_raw, const ModelSettings& s,
+                               double lr, double wd, double l1) {
+    const float fwd = static_cast<float>(wd), flr = static_cast<float>(lr);
+    auto g = (g_raw + fwd * w).array();
+    switch (s.optimizer) {
+    case Optimizer::sgd:
+        m1 = static_cast<float>(s.momentum) * m1 - flr * g.matrix();
+        w += m1;
+        break;
+    case Optimizer::adam: {
+        const float b1 = static_cast<float>(s.beta_1), b2 = static_cast<float>(s.beta_2);
+        m1 = b1 * m1 + (1 - b1) * g.matrix();
+        m2 = (b2 * m2.array() + (1 - b2) * g.square()).matrix();
+        w.array() -= static_cast<float>(effective_lr(s, lr, t_)) * m1.array() /
+                     (m2.array().sqrt() + float(kEps));
+        break;
+    }
+    case Optimizer::rmsprop: {
+        const float r = static_cast<float>(kRmspropDecay);
+        m2 = (r * m2.array() + (1 - r) * g.square()).matrix();
+        w.array() -= flr * g / (m2.array().sqrt() + float(kEps));
+        break;
+    }
+    }
+    if (l1 > 0) {  // proximal step: soft-threshold by the step's share of the L1 penalty
+        const float shrink = static_cast<float>(lr * l1);
+        w = w.unaryExpr([shrink](float v) {
+            return v > shrink ? v - shrink : (v < -shrink ? v + shrink : 0.0f);
+        });
+    }
+}
+
+void Optimizers::update_bias(int col, float& b, float g, const ModelSettings& s, double lr, double wd) {
+    g += static_cast<float>(wd) * b;
+    float& m1 = bm1_[col];
+    float& m2 = bm2_[col];
+    switch (s.optimizer) {
+    case Optimizer::sgd:
+        m1 = static_cast<float>(s.momentum) * m1 - static_cast<float>(lr) * g;
+        b += m1;
+        break;
+    case Optimizer::adam:
+        m1 = static_cast<float>(s.beta_1 * m1 + (1 - s.beta_1) * g);
+        m2 = static_cast<float>(s.beta_2 * m2 + (1 - s.beta_2) * g * g);
+        b -= static_cast<float>(effective_lr(s, lr, t_) * m1 / (std::sqrt(m2) + kEps));
+        break;
+    case Optimizer::rmsprop:
+        m2 = static_cast<float>(kRmspropDecay * m2 + (1 - kRmspropDecay) * g * g);
+        b -= static_cast<float>(lr * g / (std::sqrt(m2) + kEps));
+        break;
+    }
+}
+
+void Optimizers::step(Eigen::MatrixXf& W, Eigen::VectorXf& b, const Eigen::MatrixXf& gW,
+                      const Eigen::VectorXf& gb, int num_threads) {
+    ++t_;
+    const Eigen::Index cols = W.cols();
+#pragma omp parallel for schedule(static) num_threads(num_threads) if (W.size() > 65536)
+    for (Eigen::Index c = 0; c < cols; ++c) {
+        const size_t m = static_cast<size_t>(c / K_);
+        const ModelSettings& s = config_.models[m];
+        update_column(W.col(c), m1_.col(c), m2_.col(c), gW.col(c), s, lr_[m], s.wd, s.l1);
+    }
+    if (config_.use_bias)
+        for (Eigen::Index c = 0; c < cols; ++c) {
+            const size_t m = static_cast<size_t>(c / K_);
+            const ModelSettings& s = config_.models[m];
+            update_bias(static_cast<int>(c), b[c], gb[c], s, lr_[m] * config_.bias_lr_mult,
+                        s.wd * config_.bias_wd_mult);
+        }
+    if (!config_.use_lr_scheduler) return;
+    for (size_t m = 0; m < lr_.size(); ++m) {
+        const ModelSettings& s = config_.models[m];
+        // The floor only stops the decay; it never raises a rate set below it.
+        if (s.lr_scheduler_step > 0 && t_ % s.lr_scheduler_step == 0 && lr_[m] > s.lr_scheduler_minimum_lr)
+            lr_[m] = std::max(lr_[m] * s.lr_scheduler_factor, s.lr_scheduler_minimum_lr);
+    }
+}
+
+}  // namespace linlearn

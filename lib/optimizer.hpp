@@ -1,0 +1,38 @@
+// The update rules (sgd with momentum, adam, rmsprop) applied to all models at once:
+// W holds every model's weights side by side (features × outputs·models), each
+// model's columns stepping with that model's own settings.
+#pragma once
+#include <Eigen/Core>
+#include <vector>
+
+#include "config.hpp"
+
+namespace linlearn {
+
+class Optimizers {
+public:
+    Optimizers(const TrainConfig& config, Eigen::Index features);
+
+    // One step from the batch gradients (without regularisation: wd and l1 are applied
+    // here). Deterministic for a given thread count.
+    void step(Eigen::MatrixXf& W, Eigen::VectorXf& b, const Eigen::MatrixXf& gW,
+              const Eigen::VectorXf& gb, int num_threads);
+
+    double learning_rate(int model) const { return lr_[static_cast<size_t>(model)]; }
+    int64_t steps() const { return t_; }
+
+private:
+    void update_column(Eigen::Ref<Eigen::VectorXf> w, Eigen::Ref<Eigen::VectorXf> m1,
+                       Eigen::Ref<Eigen::VectorXf> m2, const Eigen::Ref<const Eigen::VectorXf>& g,
+                       const ModelSettings& s, double lr, double wd, double l1);
+    void update_bias(int col, float& b, float g, const ModelSettings& s, double lr, double wd);
+
+    const TrainConfig& config_;
+    int K_;
+    Eigen::MatrixXf m1_, m2_;   // first/second moment (sgd: velocity in m1_)
+    Eigen::VectorXf bm1_, bm2_;
+    std::vector<double> lr_;    // current learning rate per model
+    int64_t t_ = 0;             // steps taken
+};
+
+}  // namespace linlearn

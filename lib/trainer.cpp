@@ -1,0 +1,442 @@
+#include "trainer.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "calibration.hpp"
+#include "data_checks.hpp"
+#include "error.hpp"
+#include "evaluation.hpp"
+#include "gradient.hpp"
+#include "optimizer.hpp"
+#include "scaler.hpp"
+
+namespace linlearn {
+
+const char* to_string(Phase p) {
+    return p == Phase::train ? "train" : p == Phase::validation ? "validation" : "test";
+}
+const char* to_string(RunStatus s) {
+    static const char* names[] = {"running", "completed", "early_stopped", "cancelled", "failed"};
+    return names[static_cast<int>(s)];
+}
+
+std::string new_run_id() {
+    std::random_device rd;
+    const uint64_t r = (uint64_t(rd()) << 32) ^ rd();
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "run-%lld-%08x",
+                  static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(now).count()),
+                  static_cast<unsigned>(r & 0xffffffffu));
+    return buf;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Thrown inside the run when the user cancels; turned into the cancelled status.
+struct Cancelled {};
+
+// What selection compares: the criterion, then the objective loss (see Run::better).
+struct Key {
+    double criterion = std::nan(""), loss = std::nan("");
+};
+
+// The best (model, epoch) so far, on raw features and in label units.
+struct Checkpoint {
+    bool valid = false;
+    Key value;
+    int epoch = -1, model = 0;
+    Eigen::MatrixXf W;
+    Eigen::VectorXf b;
+    double threshold = 0.5;
+    MetricList train_metrics, validation_metrics;
+};
+
+// Per-model results of one epoch's evaluation.
+struct EpochScores {
+    std::vector<MetricList> train, validation;
+    std::vector<Key> key;
+    std::vector<double> threshold;
+};
+
+class Run {
+public:
+    Run(const Hyperparameters& hp, const Dataset& train, const Dataset* validation, const Dataset* test,
+        const TrainOptions& options)
+        : hp_(hp), train_(train), validation_(validation), test_(test), opt_(options) {}
+
+    LinearModel execute();
+
+private:
+    void prepare();
+    void emit(Event e);
+    Event base_event(EventKind kind) const;
+    void run_start();
+    double train_epoch(Optimizers& opt, BatchGradient& grad, int epoch);
+    void raw_weights(Eigen::MatrixXf& W, Eigen::VectorXf& b) const;
+    EpochScores evaluate_epoch();
+    bool better(const Key& a, const Key& b) const;
+    bool improves_enough(const Key& k) const;
+    void update_checkpoint(const EpochScores& s, int epoch);
+    void epoch_end(const EpochScores& s, int epoch, double rows_per_s, double lr);
+    LinearModel finish(RunStatus status, const std::string& message);
+    void diagnose_epoch(const EpochScores& s, int epoch);
+
+    const Hyperparameters& hp_;
+    Dataset train_;
+    const Dataset* validation_;
+    const Dataset* test_;
+    const TrainOptions& opt_;
+    TrainConfig cfg_;
+    Scaler scaler_;
+    int threads_ = 1, K_ = 1;
+    int64_t d_ = 0;
+    EvalSpec spec_{};
+    Eigen::MatrixXf W_;  // standardized space, features × K·M
+    Eigen::VectorXf b_;
+    Checkpoint best_;
+    int stale_epochs_ = 0;
+    Key stop_reference_;  // the key of the last improving epoch, for the patience count
+    std::string run_id_;
+    Clock::time_point start_;
+    double sink_seconds_ = 0;
+    bool warned_diverging_ = false;
+    bool finishing_ = false;  // model_selected/run_end under way
+};
+
+// Selection compares (criterion, loss) pairs: the criterion first, the objective loss on
+// the same data breaking ties. Accuracy-like criteria tie often on small data, and the
+// lower loss is then the model that generalises better.
+bool Run::better(const Key& a, const Key& b) const {
+    if (std::isnan(a.criterion)) return false;
+    if (std::isnan(b.criterion)) return true;
+    if (a.criterion != b.criterion)
+        return cfg_.criterion == Criterion::loss_function ? a.criterion < b.criterion : a.criterion > b.criterion;
+    return a.loss < b.loss;
+}
+
+// Early stopping's rule: an epoch counts as an improvement when its best key beats the
+// reference (the key of the last improving epoch) by more than early_stopping_tolerance,
+// relative: in the criterion, or, with the criterion equal, in the loss.
+bool Run::improves_enough(const Key& k) const {
+    if (std::isnan(stop_reference_.criterion)) return !std::isnan(k.criterion);
+    const double tol = cfg_.early_stopping_tolerance;
+    const bool minimise = cfg_.criterion == Criterion::loss_function;
+    const double gain = minimise ? stop_reference_.criterion - k.criterion : k.criterion - stop_reference_.criterion;
+    if (gain != 0) return gain > tol * std::fabs(stop_reference_.criterion);
+    return stop_reference_.loss - k.loss > tol * std::fabs(stop_reference_.loss);
+}
+
+Event Run::base_event(EventKind kind) const {
+    Event e;
+    e.kind = kind;
+    e.run_id = run_id_;
+    e.timestamp_ms = wall_ms();
+    e.elapsed_s = std::chrono::duration<double>(Clock::now() - start_).count();
+    return e;
+}
+
+void Run::emit(Event e) {
+    if (!opt_.on_event) return;
+    const auto t0 = Clock::now();
+    const bool go_on = opt_.on_event(e);
+    sink_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
+    // A stop request while finishing is moot: the run is ending anyway.
+    if (!go_on && !finishing_) throw Cancelled{};
+}
+
+void Run::prepare() {
+    cfg_ = hp_.resolve(train_.rows());
+    K_ = cfg_.outputs();
+    d_ = check_feature_counts(train_, validation_, test_, cfg_.feature_dim);
+    if (train_.sparse()) train_.set_cols(d_);
+    if (validation_ && validation_->rows() == 0)
+        fail(ErrorCode::invalid_argument, "validation data is empty (0 rows)");
+    check_labels(train_, cfg_, "train");
+    check_finite_features(train_, "train");
+    if (validation_) check_labels(*validation_, cfg_, "validation"), check_finite_features(*validation_, "validation");
+    if (test_) check_labels(*test_, cfg_, "test"), check_finite_features(*test_, "test");
+    if (cfg_.unbias_data && !cfg_.use_bias)
+        fail(ErrorCode::invalid_argument,
+             "hyperparameters 'unbias_data'=true and 'use_bias'=false contradict each other: centring "
+             "the features needs a bias to fold the means into");
+    threads_ = cfg_.num_threads > 0 ? cfg_.num_threads : omp_get_max_threads();
+    for (auto& kv : cfg_.resolved) {
+        if (kv.first == "feature_dim") kv.second = std::to_string(d_);
+        if (kv.first == "num_threads") kv.second = std::to_string(threads_);
+    }
+    scaler_ = fit_scaler(train_, cfg_);
+    spec_ = {cfg_.predictor, cfg_.loss, cfg_.loss_params, cfg_.f_beta, cfg_.accuracy_top_k};
+    std::mt19937_64 rng(cfg_.seed);
+    const Eigen::Index cols = Eigen::Index(K_) * cfg_.num_models();
+    W_.resize(d_, cols);
+    if (cfg_.init_normal) {
+        std::normal_distribution<float> dist(0.f, static_cast<float>(cfg_.init_sigma));
+        for (Eigen::Index i = 0; i < W_.size(); ++i) W_.data()[i] = dist(rng);
+    } else {
+        std::uniform_real_distribution<float> dist(-float(cfg_.init_scale), float(cfg_.init_scale));
+        for (Eigen::Index i = 0; i < W_.size(); ++i) W_.data()[i] = dist(rng);
+    }
+    b_ = Eigen::VectorXf::Constant(cols, cfg_.use_bias ? static_cast<float>(cfg_.init_bias) : 0.f);
+}
+
+void Run::run_start() {
+    Event e = base_event(EventKind::run_start);
+    e.predictor_type = to_string(cfg_.predictor);
+    e.library_version = LINLEARN_VERSION_STRING;
+    e.params = cfg_.resolved;
+    e.n_features = d_;
+    e.n_train_rows = train_.rows();
+    e.n_validation_rows = validation_ ? validation_->rows() : 0;
+    e.n_test_rows = test_ ? test_->rows() : 0;
+    e.num_models = cfg_.num_models();
+    e.num_classes = cfg_.num_classes;
+    emit(std::move(e));
+    if (scaler_.constant_features > 0) {
+        Event w = base_event(EventKind::diagnostic);
+        w.diagnostic_code = "constant_features";
+        w.message = std::to_string(scaler_.constant_features) +
+                    " feature(s) are constant in the scaler's sample; they carry no information "
+                    "(they are left unscaled)";
+        emit(std::move(w));
+    }
+}
+
+double Run::train_epoch(Optimizers& opt, BatchGradient& grad, int epoch) {
+    const int64_t n = train_.rows();
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937_64 rng(cfg_.seed * 1000003 + static_cast<uint64_t>(epoch) + 1);
+    std::shuffle(order.begin(), order.end(), rng);
+    Eigen::MatrixXf gW;
+    Eigen::VectorXf gb;
+    const auto t0 = Clock::now();
+    for (int64_t start = 0; start < n; start += cfg_.mini_batch_size) {
+        if (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed)) throw Cancelled{};
+        const int64_t rows = std::min(cfg_.mini_batch_size, n - start);
+        grad.compute(W_, b_, order.data() + start, rows, gW, gb);
+        opt.step(W_, b_, gW, gb, threads_);
+    }
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    return secs > 0 ? n / secs : 0.0;
+}
+
+// The weights on raw features and in label units, every model side by side.
+void Run::raw_weights(Eigen::MatrixXf& W, Eigen::VectorXf& b) const {
+    W = scaler_.inv_std.asDiagonal() * W_;
+    b = b_ - W.transpose() * scaler_.mean;
+    if (cfg_.predictor == Predictor::regressor) {
+        W *= static_cast<float>(scaler_.label_std);
+        b = (b * static_cast<float>(scaler_.label_std)).array() + static_cast<float>(scaler_.label_mean);
+    }
+}
+
+EpochScores Run::evaluate_epoch() {
+    Eigen::MatrixXf W, Ztrain, Zval;
+    Eigen::VectorXf b;
+    raw_weights(W, b);
+    linear_scores(train_, W, b, Ztrain, threads_);
+    if (validation_) linear_scores(*validation_, W, b, Zval, threads_);
+    const Dataset& cal = validation_ ? *validation_ : train_;
+    const Eigen::MatrixXf& Zcal = validation_ ? Zval : Ztrain;
+    const Eigen::Index n_cal = std::min<Eigen::Index>(Zcal.rows(), cfg_.num_calibration_samples);
+    const double default_threshold = cfg_.loss == Loss::hinge ? 0.0 : 0.5;
+    EpochScores s;
+    for (int m = 0; m < cfg_.num_models(); ++m) {
+        double threshold = default_threshold, criterion = std::nan("");
+        if (cfg_.predictor == Predictor::binary && cfg_.criterion != Criterion::loss_function) {
+            Eigen::VectorXd score = Zcal.col(m).head(n_cal).cast<double>();
+            if (cfg_.loss != Loss::hinge) score = score.unaryExpr([](double v) { return sigmoid(v); });
+            const auto c = calibrate_threshold(score, cal.labels(), cal.weights(), cfg_.criterion, cfg_,
+                                               default_threshold);
+            threshold = c.threshold, criterion = c.value;
+        }
+        const auto block = [&](const Eigen::MatrixXf& Z) { return Z.middleCols(Eigen::Index(m) * K_, K_); };
+        s.train.push_back(evaluate_scores(spec_, block(Ztrain), train_.labels(), train_.weights(), threshold));
+        if (validation_)
+            s.validation.push_back(
+                evaluate_scores(spec_, block(Zval), validation_->labels(), validation_->weights(), threshold));
+        const double loss = metric_value(validation_ ? s.validation.back() : s.train.back(), "objective_loss");
+        if (cfg_.criterion == Criterion::loss_function) criterion = loss;
+        const bool finite = std::isfinite(criterion) && std::isfinite(loss);
+        s.key.push_back(finite ? Key{criterion, loss} : Key{});
+        s.threshold.push_back(threshold);
+    }
+    return s;
+}
+
+void Run::update_checkpoint(const EpochScores& s, int epoch) {
+    int m_best = -1;
+    for (int m = 0; m < cfg_.num_models(); ++m)
+        if (m_best < 0 ? !std::isnan(s.key[m].criterion) : better(s.key[m], s.key[m_best])) m_best = m;
+    if (m_best < 0) return;  // every model diverged this epoch
+    const Key value = s.key[m_best];
+    if (improves_enough(value)) stale_epochs_ = 0, stop_reference_ = value;
+    else ++stale_epochs_;
+    if (best_.valid && !better(value, best_.value)) return;
+    Eigen::MatrixXf W;
+    Eigen::VectorXf b;
+    raw_weights(W, b);
+    best_.valid = true;
+    best_.value = value;
+    best_.epoch = epoch;
+    best_.model = m_best;
+    best_.W = W.middleCols(Eigen::Index(m_best) * K_, K_);
+    best_.b = b.segment(Eigen::Index(m_best) * K_, K_);
+    best_.threshold = s.threshold[m_best];
+    best_.train_metrics = s.train[m_best];
+    best_.validation_metrics = validation_ ? s.validation[m_best] : MetricList{};
+}
+
+void Run::epoch_end(const EpochScores& s, int epoch, double rows_per_s, double lr) {
+    Event e = base_event(EventKind::epoch_end);
+    e.epoch = epoch;
+    e.model = best_.valid ? best_.model : -1;
+    e.best_epoch = best_.epoch;
+    e.learning_rate = lr;
+    e.throughput = rows_per_s;
+    for (int m = 0; m < cfg_.num_models(); ++m) {
+        e.metric_sets.push_back({Phase::train, m, s.train[m]});
+        if (validation_) e.metric_sets.push_back({Phase::validation, m, s.validation[m]});
+    }
+    if (best_.valid) {
+        e.metric_sets.push_back({Phase::train, kBestModel, best_.train_metrics});
+        if (validation_) e.metric_sets.push_back({Phase::validation, kBestModel, best_.validation_metrics});
+    }
+    emit(std::move(e));
+}
+
+void Run::diagnose_epoch(const EpochScores& s, int epoch) {
+    const double loss0 = metric_value(s.train[0], "objective_loss");
+    if (!warned_diverging_ && !std::isfinite(loss0)) {
+        warned_diverging_ = true;
+        Event w = base_event(EventKind::diagnostic);
+        w.epoch = epoch;
+        w.model = 0;
+        w.diagnostic_code = "diverging";
+        w.message = "model 0's training loss is not finite: the learning rate (" +
+                    std::to_string(cfg_.models[0].learning_rate) + ") is probably too large; try a smaller "
+                    "learning_rate or normalize_data=true";
+        emit(std::move(w));
+    }
+}
+
+LinearModel Run::finish(RunStatus status, const std::string& message) {
+    finishing_ = true;
+    LinearModel m;
+    m.predictor = cfg_.predictor;
+    m.loss = cfg_.loss;
+    m.num_classes = cfg_.num_classes;
+    m.W = best_.W;
+    m.b = best_.b;
+    m.threshold = best_.threshold;
+    m.loss_params = cfg_.loss_params;
+    m.f_beta = cfg_.f_beta;
+    m.top_k = cfg_.accuracy_top_k;
+    m.best_epoch = best_.epoch;
+    m.best_model = best_.model;
+    m.status = status;
+    m.hyperparameters = cfg_.resolved;
+
+    Event sel = base_event(EventKind::model_selected);
+    sel.epoch = sel.best_epoch = best_.epoch;
+    sel.model = best_.model;
+    sel.metric_sets.push_back({Phase::train, kBestModel, best_.train_metrics});
+    if (validation_) sel.metric_sets.push_back({Phase::validation, kBestModel, best_.validation_metrics});
+    emit(sel);
+
+    Event end = base_event(EventKind::run_end);
+    end.status = status;
+    end.message = message;
+    end.epoch = end.best_epoch = best_.epoch;
+    end.model = best_.model;
+    end.metric_sets = sel.metric_sets;
+    if (test_) end.metric_sets.push_back({Phase::test, kBestModel, m.evaluate(*test_)});
+    if (!opt_.model_path.empty()) {
+        save_model(m, opt_.model_path);
+        end.model_path = opt_.model_path;
+    }
+    end.total_time_s = end.elapsed_s;
+    end.sink_time_s = sink_seconds_;
+    emit(std::move(end));
+    return m;
+}
+
+LinearModel Run::execute() {
+    start_ = Clock::now();
+    run_id_ = opt_.run_id.empty() ? new_run_id() : opt_.run_id;
+    bool started = false;
+    try {
+        prepare();
+        started = true;
+        run_start();
+        Optimizers opt(cfg_, d_);
+        BatchGradient grad(cfg_, train_, scaler_, threads_);
+        for (int epoch = 0; epoch < cfg_.epochs; ++epoch) {
+            const double rows_per_s = train_epoch(opt, grad, epoch);
+            const EpochScores s = evaluate_epoch();
+            update_checkpoint(s, epoch);
+            epoch_end(s, epoch, rows_per_s, opt.learning_rate(0));
+            diagnose_epoch(s, epoch);
+            if (stale_epochs_ >= cfg_.early_stopping_patience && epoch + 1 < cfg_.epochs) {
+                Event e = base_event(EventKind::early_stop);
+                e.epoch = epoch;
+                e.model = best_.model;
+                e.best_epoch = best_.epoch;
+                const std::string why = "no improvement above early_stopping_tolerance for " +
+                                        std::to_string(stale_epochs_) + " epoch(s)";
+                e.message = why;
+                emit(std::move(e));
+                return finish(RunStatus::early_stopped, why);
+            }
+        }
+        if (!best_.valid)
+            fail(ErrorCode::internal, "every model diverged (non-finite loss); try a smaller learning_rate");
+        return finish(RunStatus::completed, "");
+    } catch (const Cancelled&) {
+        if (best_.valid) return finish(RunStatus::cancelled, "cancelled");
+        Event end = base_event(EventKind::run_end);
+        end.status = RunStatus::cancelled;
+        const std::string why = "cancelled before the first epoch ended";
+        end.message = why;
+        finishing_ = true;
+        emit(std::move(end));
+        fail(ErrorCode::cancelled, why);
+    } catch (const std::exception& ex) {
+        if (started) {  // the last event of every run, even a failed one
+            Event end = base_event(EventKind::run_end);
+            end.status = RunStatus::failed;
+            end.message = ex.what();
+            end.total_time_s = end.elapsed_s;
+            end.sink_time_s = sink_seconds_;
+            try {
+                if (opt_.on_event) opt_.on_event(end);
+            } catch (...) {
+            }
+        }
+        throw;
+    }
+}
+
+}  // namespace
+
+LinearModel train(const Hyperparameters& hp, const Dataset& train, const Dataset* validation,
+                  const Dataset* test, const TrainOptions& options) {
+    return Run(hp, train, validation, test, options).execute();
+}
+
+}  // namespace linlearn

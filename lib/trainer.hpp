@@ -1,0 +1,30 @@
+// train(): the whole run — checks, scaling, mini-batch epochs for every model at once,
+// per-epoch evaluation, selection of the best (model, epoch), threshold calibration,
+// early stopping, events. See docs/architecture.md.
+#pragma once
+#include <atomic>
+#include <string>
+
+#include "dataset.hpp"
+#include "events.hpp"
+#include "hyperparams.hpp"
+#include "model.hpp"
+
+namespace linlearn {
+
+struct TrainOptions {
+    std::string run_id;               // empty: generated
+    std::string model_path;           // empty: not saved
+    const std::atomic<bool>* cancel = nullptr;  // polled before every mini-batch
+    EventHandler on_event;            // may be empty
+};
+
+// Returns the selected model. A run cancelled (or stopped by on_event) after at least
+// one epoch returns the best checkpoint with status cancelled; before that it throws
+// Error(cancelled). validation and test may be null.
+LinearModel train(const Hyperparameters& hp, const Dataset& train, const Dataset* validation,
+                  const Dataset* test, const TrainOptions& options);
+
+std::string new_run_id();
+
+}  // namespace linlearn
