@@ -239,43 +239,45 @@ const ll_sink_plugin* handshake(Report& report, const boost::dll::shared_library
     return table;
 }
 
-struct Config {
-    std::vector<std::string> keys, values;
-    std::vector<const char*> key_ptrs, value_ptrs;
-    ll_sink_config config{};
-
-    Config(std::vector<std::pair<std::string, std::string>> options, const std::string& path) {
-        for (auto& [key, value] : options) {
-            keys.push_back(key);
-            values.push_back(value);
+// An ll_sink_config and the strings it points to. Not copyable: it points into itself.
+class Config {
+public:
+    Config(const std::vector<std::pair<std::string, std::string>>& options, const std::string& plugin_path)
+        : options_(options), plugin_path_(plugin_path) {
+        for (const auto& [key, value] : options_) {
+            keys_.push_back(key.c_str());
+            values_.push_back(value.c_str());
         }
-        for (size_t i = 0; i < keys.size(); ++i) {
-            key_ptrs.push_back(keys[i].c_str());
-            value_ptrs.push_back(values[i].c_str());
-        }
-        config = {sizeof(ll_sink_config), static_cast<uint32_t>(keys.size()),
-                  key_ptrs.empty() ? nullptr : key_ptrs.data(),
-                  value_ptrs.empty() ? nullptr : value_ptrs.data(), "sink-check", nullptr};
-        plugin_path = path;
-        config.plugin_path = plugin_path.c_str();
+        config_ = {sizeof(ll_sink_config), static_cast<uint32_t>(keys_.size()),
+                   keys_.empty() ? nullptr : keys_.data(), values_.empty() ? nullptr : values_.data(),
+                   "sink-check", plugin_path_.c_str()};
     }
-    std::string plugin_path;
+    Config(const Config&) = delete;
+    Config& operator=(const Config&) = delete;
+    const ll_sink_config* get() const { return &config_; }
+
+private:
+    std::vector<std::pair<std::string, std::string>> options_;
+    std::string plugin_path_;
+    std::vector<const char*> keys_, values_;
+    ll_sink_config config_{};
 };
 
 void host_log(void*, int level, const char* message) {
     std::fprintf(stderr, "sink-check: plugin log (level %d): %s\n", level, message ? message : "(NULL)");
 }
 
+const ll_sink_host kHost = {sizeof(ll_sink_host), LL_SINK_ABI_MAJOR, LL_SINK_ABI_MINOR, "linlearn sink-check",
+                            "0.0.0", nullptr, &host_log};
+
 // create() with these options: the instance, or NULL with the plugin's message in error.
 void* try_create(Report& report, const ll_sink_plugin& table, const Config& config, std::string& error,
                  bool& created) {
-    static const ll_sink_host host = {sizeof(ll_sink_host), LL_SINK_ABI_MAJOR, LL_SINK_ABI_MINOR,
-                                      "linlearn sink-check", "0.0.0", nullptr, &host_log};
     char buffer[1024] = "";
     void* instance = nullptr;
     int status = 1;
     created = no_throw(report, "create",
-                       [&] { status = table.create(&config.config, &host, &instance, buffer, sizeof buffer); }) &&
+                       [&] { status = table.create(config.get(), &kHost, &instance, buffer, sizeof buffer); }) &&
               status == 0;
     buffer[sizeof buffer - 1] = '\0';
     error = buffer;
@@ -289,15 +291,13 @@ void destroy(Report& report, const ll_sink_plugin& table, void* instance) {
 // An unknown option and a tiny error buffer: refused, with a message that fits.
 void check_create_errors(Report& report, const ll_sink_plugin& table, const std::string& path) {
     const Config config({{"sink_check_unknown_option", "1"}}, path);
-    static const ll_sink_host host = {sizeof(ll_sink_host), LL_SINK_ABI_MAJOR, LL_SINK_ABI_MINOR,
-                                      "linlearn sink-check", "0.0.0", nullptr, &host_log};
     constexpr size_t kSmall = 24;
     char buffer[kSmall + 16];
     std::memset(buffer, '#', sizeof buffer);
     void* instance = nullptr;
     int status = 0;
     if (!no_throw(report, "create", [&] {
-            status = table.create(&config.config, &host, &instance, buffer, kSmall);
+            status = table.create(config.get(), &kHost, &instance, buffer, kSmall);
         }))
         return;
     if (status == 0) {

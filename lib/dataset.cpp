@@ -121,4 +121,29 @@ void Dataset::set_weights(std::vector<float> weights) {
     weights_ = store_->weights.data();
 }
 
+Dataset Dataset::gather(const std::vector<int64_t>& rows) const {
+    std::vector<float> labels, weights;
+    for (int64_t i : rows) {
+        if (labels_) labels.push_back(labels_[i]);
+        if (weights_) weights.push_back(weights_[i]);
+    }
+    const int64_t n = static_cast<int64_t>(rows.size());
+    if (!sparse_) {
+        std::vector<float> x(static_cast<size_t>(n * dense_.cols));
+        for (int64_t r = 0; r < n; ++r)
+            std::copy(dense_.row(rows[r]), dense_.row(rows[r]) + dense_.cols, x.begin() + r * dense_.cols);
+        return dense(std::move(x), n, dense_.cols, std::move(labels), std::move(weights));
+    }
+    std::vector<int64_t> indptr{0};
+    std::vector<int32_t> indices;
+    std::vector<float> values;
+    for (int64_t i : rows) {
+        indices.insert(indices.end(), csr_.indices + csr_.indptr[i], csr_.indices + csr_.indptr[i + 1]);
+        values.insert(values.end(), csr_.values + csr_.indptr[i], csr_.values + csr_.indptr[i + 1]);
+        indptr.push_back(static_cast<int64_t>(indices.size()));
+    }
+    return csr(std::move(indptr), std::move(indices), std::move(values), csr_.cols, std::move(labels),
+               std::move(weights));
+}
+
 }  // namespace linlearn

@@ -53,6 +53,8 @@ public:
     void set_cols(int64_t cols);
     // Replaces or attaches weights (copied).
     void set_weights(std::vector<float> weights);
+    // An owning copy of the given rows, in that order.
+    Dataset gather(const std::vector<int64_t>& rows) const;
 
 private:
     struct Store {

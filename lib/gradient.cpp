@@ -11,7 +11,12 @@ using RowMatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowM
 
 BatchGradient::BatchGradient(const TrainConfig& config, const Dataset& train, const Scaler& scaler,
                              int num_threads)
-    : cfg_(config), data_(train), scaler_(scaler), threads_(std::max(1, num_threads)) {
+    : cfg_(config), data_(train), scaler_(scaler), loss_params_(config.loss_params),
+      threads_(std::max(1, num_threads)) {
+    // Regression trains on labels divided by their spread; the losses' widths follow, so
+    // that training minimises the same loss (scaled) as the metrics report in label units.
+    loss_params_.huber_delta /= scaler.label_std;
+    loss_params_.loss_insensitivity /= scaler.label_std;
     const float* y = train.labels();
     const int64_t n = train.rows();
     if (cfg_.balance_positive_weight) {  // negatives / positives, counted once
@@ -70,7 +75,7 @@ void BatchGradient::compute(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, 
             std::memcpy(&xb_[r * x.cols], x.row(rows[r]), sizeof(float) * x.cols);
         forward_dense(n);
     }
-    loss_gradient(cfg_.loss, cfg_.loss_params, cfg_.outputs(), Z_, yb_.data(), G_);
+    loss_gradient(cfg_.loss, loss_params_, cfg_.outputs(), Z_, yb_.data(), G_);
     row_weights(rows, n);
     if (data_.sparse()) backward_sparse(rows, n, gWraw);
     else backward_dense(n, gWraw);

@@ -33,6 +33,7 @@ private:
     const TrainConfig& cfg_;
     const Dataset& data_;
     const Scaler& scaler_;
+    LossParams loss_params_;  // in the units of the normalised labels
     int threads_;
     std::vector<float> xb_;              // gathered dense batch, row-major
     std::vector<float> yb_;              // batch targets

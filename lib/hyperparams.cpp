@@ -14,7 +14,7 @@ namespace linlearn {
 namespace {
 
 // How a value is checked: a kind, bounds and the allowed words.
-enum class Kind { word, integer, real, boolean };
+enum class Kind { word, integer, real, boolean, text };
 struct Spec {
     const char* name;
     const char* default_value;
@@ -32,7 +32,7 @@ const std::vector<Spec>& specs() {
         {"predictor_type", "", Kind::word, 0, 0, false, false, false,
          {"binary_classifier", "multiclass_classifier", "regressor"}},
         {"num_classes", "auto", Kind::integer, 3, 1e6, false, false, true, {}},
-        {"feature_dim", "auto", Kind::integer, 1, 1e12, false, false, true, {}},
+        {"feature_dim", "auto", Kind::integer, 1, inf, false, false, true, {}},
         {"accuracy_top_k", "3", Kind::integer, 1, 1e6, false, false, false, {}},
         {"balance_multiclass_weights", "false", Kind::boolean, 0, 0, false, false, false, {}},
         {"beta_1", "auto", Kind::real, 0, 1, false, true, true, {}},
@@ -43,9 +43,9 @@ const std::vector<Spec>& specs() {
          false,
          {"accuracy", "f_beta", "precision_at_target_recall", "recall_at_target_precision",
           "loss_function", "f1", "cross_entropy_loss"}},
-        {"early_stopping_patience", "3", Kind::integer, 1, 1e9, false, false, false, {}},
+        {"early_stopping_patience", "3", Kind::integer, 1, inf, false, false, false, {}},
         {"early_stopping_tolerance", "0.001", Kind::real, 0, inf, true, false, false, {}},
-        {"epochs", "15", Kind::integer, 1, 1e9, false, false, false, {}},
+        {"epochs", "15", Kind::integer, 1, inf, false, false, false, {}},
         {"f_beta", "1.0", Kind::real, 0, inf, true, false, false, {}},
         {"huber_delta", "1.0", Kind::real, 0, inf, true, false, false, {}},
         {"init_bias", "0", Kind::real, -inf, inf, false, false, false, {}},
@@ -61,15 +61,15 @@ const std::vector<Spec>& specs() {
         {"loss_insensitivity", "0.01", Kind::real, 0, inf, true, false, false, {}},
         {"lr_scheduler_factor", "auto", Kind::real, 0, 1, true, true, true, {}},
         {"lr_scheduler_minimum_lr", "auto", Kind::real, 0, inf, true, false, true, {}},
-        {"lr_scheduler_step", "auto", Kind::integer, 1, 1e12, false, false, true, {}},
+        {"lr_scheduler_step", "auto", Kind::integer, 1, inf, false, false, true, {}},
         {"margin", "1.0", Kind::real, 0, inf, true, false, false, {}},
-        {"mini_batch_size", "auto", Kind::integer, 1, 1e9, false, false, true, {}},
+        {"mini_batch_size", "auto", Kind::integer, 1, inf, false, false, true, {}},
         {"momentum", "auto", Kind::real, 0, 1, false, true, true, {}},
         {"normalize_data", "true", Kind::boolean, 0, 0, false, false, true, {}},
         {"normalize_label", "auto", Kind::boolean, 0, 0, false, false, true, {}},
-        {"num_calibration_samples", "auto", Kind::integer, 1, 1e12, false, false, true, {}},
+        {"num_calibration_samples", "auto", Kind::integer, 1, inf, false, false, true, {}},
         {"num_models", "auto", Kind::integer, 1, 1024, false, false, true, {}},
-        {"num_point_for_scaler", "10000", Kind::integer, 1, 1e12, false, false, false, {}},
+        {"num_point_for_scaler", "10000", Kind::integer, 1, inf, false, false, false, {}},
         {"optimizer", "auto", Kind::word, 0, 0, false, false, false,
          {"auto", "sgd", "adam", "rmsprop"}},
         {"positive_example_weight_mult", "1.0", Kind::real, 0, inf, true, false, true,
@@ -82,6 +82,14 @@ const std::vector<Spec>& specs() {
         {"use_bias", "true", Kind::boolean, 0, 0, false, false, false, {}},
         {"use_lr_scheduler", "true", Kind::boolean, 0, 0, false, false, false, {}},
         {"wd", "auto", Kind::real, 0, inf, false, false, true, {}},
+        // SageMaker's hidden keys (its container's default-input.json): accepted so that a
+        // SageMaker hyperparameters file runs as is, and ignored.
+        {"_tuning_objective_metric", "", Kind::text, 0, 0, false, false, false, {}},
+        {"_kvstore", "auto", Kind::text, 0, 0, false, false, false, {}},
+        {"_num_kv_servers", "auto", Kind::text, 0, 0, false, false, false, {}},
+        {"_num_gpus", "auto", Kind::text, 0, 0, false, false, false, {}},
+        {"_log_level", "info", Kind::text, 0, 0, false, false, false, {}},
+        {"_enable_profiler", "false", Kind::text, 0, 0, false, false, false, {}},
         // linlearn's own, beyond SageMaker's set:
         {"seed", "0", Kind::integer, 0, 4294967295.0, false, false, false, {}},
         {"num_threads", "auto", Kind::integer, 1, 4096, false, false, true, {}},
@@ -112,7 +120,7 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 [[noreturn]] void unknown_key(const std::string& key) {
     std::string best;
-    size_t best_d = 4;
+    size_t best_d = std::min<size_t>(4, key.size() / 2 + 1);  // short keys need close matches
     for (const auto& s : specs()) {
         size_t d = edit_distance(key, s.name);
         if (d < best_d) best_d = d, best = s.name;
@@ -125,6 +133,7 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 std::string range_text(const Spec& s) {
     std::ostringstream o;
+    o.precision(12);
     o << (s.kind == Kind::integer ? "an integer" : "a number");
     const bool has_lo = std::isfinite(s.lo), has_hi = std::isfinite(s.hi);
     if (has_lo && has_hi)
@@ -158,6 +167,7 @@ bool parse_double(const std::string& text, double& out) {
 std::string validate(const Spec& s, std::string value) {
     if (s.allow_auto && value == "auto") return value;
     switch (s.kind) {
+    case Kind::text: return value;
     case Kind::word:
         if (std::find(s.words.begin(), s.words.end(), value) == s.words.end())
             bad_value(s, value, "one of " + join_words(s.words));
@@ -175,6 +185,7 @@ std::string validate(const Spec& s, std::string value) {
         double v;
         if (!parse_double(value, v) || !std::isfinite(v)) bad_value(s, value, range_text(s));
         if (s.kind == Kind::integer && v != std::floor(v)) bad_value(s, value, range_text(s));
+        if (s.kind == Kind::integer && std::fabs(v) > 9e15) bad_value(s, value, range_text(s) + " (at most 9e15)");
         if ((s.lo_open ? v <= s.lo : v < s.lo) || (s.hi_open ? v >= s.hi : v > s.hi))
             bad_value(s, value, range_text(s));
         return value;

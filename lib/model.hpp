@@ -32,7 +32,7 @@ struct LinearModel {
 
     int64_t num_features() const { return W.rows(); }
     int outputs() const { return static_cast<int>(W.cols()); }
-    bool score_is_probability() const { return loss != Loss::hinge; }
+    bool score_is_probability() const { return predictor != Predictor::regressor && loss != Loss::hinge; }
     // Values per row that predict(kind) writes.
     int values_per_row(PredictKind kind) const {
         return kind == PredictKind::label ? 1 : outputs();

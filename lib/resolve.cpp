@@ -151,6 +151,11 @@ TrainConfig Hyperparameters::resolve(int64_t n_train) const {
     c.normalize_label = regression && flag(at("normalize_label"), true);
     c.unbias_data = flag(at("unbias_data"), c.use_bias);
     c.unbias_label = regression && flag(at("unbias_label"), c.use_bias);
+    for (const char* key : {"unbias_data", "unbias_label"})
+        if (at(key) == "true" && !c.use_bias)
+            fail(ErrorCode::invalid_argument,
+                 std::string("hyperparameters '") + key + "'=true and 'use_bias'=false contradict each other: "
+                 "centring needs a bias to fold the means into");
     c.num_point_for_scaler = integer(at("num_point_for_scaler"), 10000);
     c.use_lr_scheduler = flag(at("use_lr_scheduler"), true);
     c.bias_lr_mult = real(at("bias_lr_mult"), 1);
@@ -198,7 +203,8 @@ TrainConfig Hyperparameters::resolve(int64_t n_train) const {
     c.models.assign(static_cast<size_t>(integer(at("num_models"), 32)), m0);
     spread(*this, c.models, c.seed, c.predictor == Predictor::binary, auto_wd);
 
-    for (const auto& [key, text] : v) c.resolved.emplace_back(key, text);
+    for (const auto& [key, text] : v)
+        if (key[0] != '_') c.resolved.emplace_back(key, text);  // SageMaker's hidden keys are ignored
     auto put = [&](const char* key, const std::string& value) {
         for (auto& kv : c.resolved)
             if (kv.first == key) kv.second = value;
@@ -225,6 +231,9 @@ TrainConfig Hyperparameters::resolve(int64_t n_train) const {
     put("num_models", std::to_string(c.models.size()));
     put("binary_classifier_model_selection_criteria", to_string(c.criterion));
     put("num_threads", std::to_string(c.num_threads));
+    put("f_beta", num(c.f_beta));
+    put("normalize_data", c.normalize_data ? "true" : "false");
+    put("positive_example_weight_mult", c.balance_positive_weight ? "balanced" : num(m0.positive_example_weight_mult));
     return c;
 }
 

@@ -40,11 +40,31 @@ std::string new_run_id() {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr int64_t kTrainEvalRows = 100000;
 
 int64_t wall_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
+}
+
+std::string text(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+}
+
+// The settings that vary between the models, by their hyperparameter names.
+std::vector<std::pair<std::string, std::string>> settings_params(const ModelSettings& s, bool scheduler) {
+    std::vector<std::pair<std::string, std::string>> p = {
+        {"optimizer", to_string(s.optimizer)}, {"learning_rate", text(s.learning_rate)},
+        {"l1", text(s.l1)}, {"wd", text(s.wd)}};
+    if (scheduler) {
+        p.emplace_back("lr_scheduler_step", std::to_string(s.lr_scheduler_step));
+        p.emplace_back("lr_scheduler_factor", text(s.lr_scheduler_factor));
+        p.emplace_back("lr_scheduler_minimum_lr", text(s.lr_scheduler_minimum_lr));
+    }
+    return p;
 }
 
 // Thrown inside the run when the user cancels; turned into the cancelled status.
@@ -98,6 +118,7 @@ private:
 
     const Hyperparameters& hp_;
     Dataset train_;
+    Dataset train_eval_;  // the rows the train metrics are computed on (see prepare)
     const Dataset* validation_;
     const Dataset* test_;
     const TrainOptions& opt_;
@@ -170,16 +191,24 @@ void Run::prepare() {
     check_finite_features(train_, "train");
     if (validation_) check_labels(*validation_, cfg_, "validation"), check_finite_features(*validation_, "validation");
     if (test_) check_labels(*test_, cfg_, "test"), check_finite_features(*test_, "test");
-    if (cfg_.unbias_data && !cfg_.use_bias)
-        fail(ErrorCode::invalid_argument,
-             "hyperparameters 'unbias_data'=true and 'use_bias'=false contradict each other: centring "
-             "the features needs a bias to fold the means into");
     threads_ = cfg_.num_threads > 0 ? cfg_.num_threads : omp_get_max_threads();
     for (auto& kv : cfg_.resolved) {
         if (kv.first == "feature_dim") kv.second = std::to_string(d_);
         if (kv.first == "num_threads") kv.second = std::to_string(threads_);
     }
     scaler_ = fit_scaler(train_, cfg_);
+    // Train metrics each epoch cost a pass and a sort per model: above kTrainEvalRows
+    // rows they are computed on a seeded sample of that many rows.
+    train_eval_ = train_;
+    if (train_.rows() > kTrainEvalRows) {
+        std::vector<int64_t> rows(static_cast<size_t>(train_.rows()));
+        std::iota(rows.begin(), rows.end(), 0);
+        std::mt19937_64 pick(cfg_.seed + 17);
+        std::shuffle(rows.begin(), rows.end(), pick);
+        rows.resize(kTrainEvalRows);
+        std::sort(rows.begin(), rows.end());
+        train_eval_ = train_.gather(rows);
+    }
     spec_ = {cfg_.predictor, cfg_.loss, cfg_.loss_params, cfg_.f_beta, cfg_.accuracy_top_k};
     std::mt19937_64 rng(cfg_.seed);
     const Eigen::Index cols = Eigen::Index(K_) * cfg_.num_models();
@@ -249,9 +278,9 @@ EpochScores Run::evaluate_epoch() {
     Eigen::MatrixXf W, Ztrain, Zval;
     Eigen::VectorXf b;
     raw_weights(W, b);
-    linear_scores(train_, W, b, Ztrain, threads_);
+    linear_scores(train_eval_, W, b, Ztrain, threads_);
     if (validation_) linear_scores(*validation_, W, b, Zval, threads_);
-    const Dataset& cal = validation_ ? *validation_ : train_;
+    const Dataset& cal = validation_ ? *validation_ : train_eval_;
     const Eigen::MatrixXf& Zcal = validation_ ? Zval : Ztrain;
     const Eigen::Index n_cal = std::min<Eigen::Index>(Zcal.rows(), cfg_.num_calibration_samples);
     const double default_threshold = cfg_.loss == Loss::hinge ? 0.0 : 0.5;
@@ -266,7 +295,7 @@ EpochScores Run::evaluate_epoch() {
             threshold = c.threshold, criterion = c.value;
         }
         const auto block = [&](const Eigen::MatrixXf& Z) { return Z.middleCols(Eigen::Index(m) * K_, K_); };
-        s.train.push_back(evaluate_scores(spec_, block(Ztrain), train_.labels(), train_.weights(), threshold));
+        s.train.push_back(evaluate_scores(spec_, block(Ztrain), train_eval_.labels(), train_eval_.weights(), threshold));
         if (validation_)
             s.validation.push_back(
                 evaluate_scores(spec_, block(Zval), validation_->labels(), validation_->weights(), threshold));
@@ -283,7 +312,10 @@ void Run::update_checkpoint(const EpochScores& s, int epoch) {
     int m_best = -1;
     for (int m = 0; m < cfg_.num_models(); ++m)
         if (m_best < 0 ? !std::isnan(s.key[m].criterion) : better(s.key[m], s.key[m_best])) m_best = m;
-    if (m_best < 0) return;  // every model diverged this epoch
+    if (m_best < 0) {  // every model diverged this epoch: no improvement
+        ++stale_epochs_;
+        return;
+    }
     const Key value = s.key[m_best];
     if (improves_enough(value)) stale_epochs_ = 0, stop_reference_ = value;
     else ++stale_epochs_;
@@ -350,9 +382,15 @@ LinearModel Run::finish(RunStatus status, const std::string& message) {
     m.best_epoch = best_.epoch;
     m.best_model = best_.model;
     m.status = status;
+    // The model records the settings it was trained with: the selected model's.
+    const auto selected = settings_params(cfg_.models[static_cast<size_t>(best_.model)], cfg_.use_lr_scheduler);
     m.hyperparameters = cfg_.resolved;
+    for (auto& kv : m.hyperparameters)
+        for (const auto& s : selected)
+            if (kv.first == s.first) kv.second = s.second;
 
     Event sel = base_event(EventKind::model_selected);
+    sel.params = selected;
     sel.epoch = sel.best_epoch = best_.epoch;
     sel.model = best_.model;
     sel.metric_sets.push_back({Phase::train, kBestModel, best_.train_metrics});
@@ -413,6 +451,8 @@ LinearModel Run::execute() {
         end.status = RunStatus::cancelled;
         const std::string why = "cancelled before the first epoch ended";
         end.message = why;
+        end.total_time_s = end.elapsed_s;
+        end.sink_time_s = sink_seconds_;
         finishing_ = true;
         emit(std::move(end));
         fail(ErrorCode::cancelled, why);

@@ -47,19 +47,24 @@ std::string version_text(uint32_t major, uint32_t minor) {
     return std::to_string(major) + "." + std::to_string(minor);
 }
 
+// out = a + b, or nothing when out of memory: a handler must not throw.
+void assign(std::string& out, const char* a, const char* b = "") noexcept {
+    try {
+        out = std::string(a) + b;
+    } catch (...) {
+    }
+}
+
 // Runs a call into a plugin. Returns false, with what happened, if it threw.
 template <class F>
 bool guarded(F&& call, std::string& thrown) noexcept {
     try {
         call();
         return true;
-    } catch (const std::exception& e) {
-        try {
-            thrown = std::string("threw an exception: ") + e.what();
-        } catch (...) {
-        }
+    } catch (const std::exception& e) {  // copied here, while the plugin that made it is loaded
+        assign(thrown, "threw an exception: ", e.what());
     } catch (...) {
-        thrown = "threw an exception";
+        assign(thrown, "threw an exception");
     }
     return false;
 }

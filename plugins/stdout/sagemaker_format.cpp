@@ -63,7 +63,7 @@ std::string objective_token(const std::string& loss, const std::string& predicto
 
 // The metric that binary_classifier_model_selection_criteria selects by.
 std::string criterion_metric(const std::string& criterion) {
-    if (criterion == "accuracy") return "binary_classification_accuracy";
+    if (criterion == "accuracy" || criterion.empty()) return "binary_classification_accuracy";  // the default
     if (criterion == "f_beta" || criterion == "f1") return "binary_f_beta";
     if (criterion == "precision_at_target_recall") return "precision";
     if (criterion == "recall_at_target_precision") return "recall";

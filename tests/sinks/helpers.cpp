@@ -201,7 +201,7 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
             field += c;
         }
     }
-    REQUIRE_MESSAGE(field.empty() && row.empty(), "the last line has no line end");
+    REQUIRE_MESSAGE((field.empty() && row.empty()), "the last line has no line end");
     return rows;
 }
 

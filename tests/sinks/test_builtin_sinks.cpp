@@ -101,8 +101,9 @@ TEST_CASE("json: the metrics file is replaced whole, and append=true keeps earli
         host.add("json:path=" + dir + "/events.jsonl,append=true,metrics=" + dir + "/metrics.json");
         run_all(host, run.events());
     }
-    std::vector<Recorded> twice = record_all(run.events());
-    twice.insert(twice.end(), twice.begin(), twice.end());
+    const std::vector<Recorded> once = record_all(run.events());
+    std::vector<Recorded> twice = once;
+    twice.insert(twice.end(), once.begin(), once.end());
     check_json_lines(read_file(dir + "/events.jsonl"), twice, true);
     check_metrics_file(read_file(dir + "/metrics.json"), record_all(run.events()));
     CHECK(files_in(dir) == std::vector<std::string>{"events.jsonl", "metrics.json"});
@@ -156,8 +157,9 @@ TEST_CASE("csv: append=true writes the header once and refuses other columns") {
         host.add("csv:path=" + dir + "/epochs.csv,append=true");
         run_all(host, run.events());
     }
-    std::vector<Recorded> twice = record_all(run.events());
-    twice.insert(twice.end(), twice.begin(), twice.end());
+    const std::vector<Recorded> once = record_all(run.events());
+    std::vector<Recorded> twice = once;
+    twice.insert(twice.end(), once.begin(), once.end());
     check_csv(read_file(dir + "/epochs.csv"), twice, false);
 
     std::ofstream(dir + "/other.csv") << "epoch,something_else\r\n0,1\r\n";

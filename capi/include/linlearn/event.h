@@ -52,7 +52,8 @@ extern "C" {
 /* One named value. name is SageMaker's metric name without the phase, for example
  * "objective_loss", "binary_classification_accuracy", "rmse"; the full name of a
  * value is "<phase>:<name>" ("validation:roc_auc_score"). A value may be NaN when a
- * metric is undefined (precision with no positive prediction, AUC with one class). */
+ * metric is undefined (ROC AUC with one class) or a model diverged. Precision and
+ * recall with nothing to count are 0, as scikit-learn's zero_division=0. */
 typedef struct ll_metric {
     const char* name;
     double value;
@@ -80,7 +81,9 @@ typedef struct ll_event {
     int64_t timestamp_ms;  /* wall clock when emitted, ms since the Unix epoch; every kind */
     double elapsed_s;      /* seconds since the run started; every kind */
     int32_t epoch;         /* 0-based epoch the event is about; -1 when none */
-    int32_t model;         /* early_stop, model_selected, run_end: the selected model; else -1 */
+    int32_t model;         /* epoch_end: the best model so far; early_stop, model_selected,
+                              run_end: the selected model; diagnostic: the model concerned;
+                              -1 when none */
 
     /* Metrics: epoch_end (train and validation, each model and LL_MODEL_BEST),
      * model_selected and run_end (the final model's train, validation, test). */
@@ -90,7 +93,9 @@ typedef struct ll_event {
     /* run_start */
     const char* predictor_type;  /* "binary_classifier", "multiclass_classifier", "regressor" */
     const char* library_version; /* "MAJOR.MINOR.PATCH" */
-    uint32_t n_params;           /* every hyperparameter, "auto" replaced by what is used */
+    uint32_t n_params;           /* run_start: every hyperparameter, "auto" replaced by what
+                                    is used (model 0's settings); model_selected: the settings
+                                    of the selected model that differ between models */
     const ll_param* params;
     int64_t n_features;
     int64_t n_train_rows;
@@ -110,7 +115,8 @@ typedef struct ll_event {
     const char* model_path;      /* where the model was saved, or NULL */
     double total_time_s;         /* wall time of the whole run */
     double sink_time_s;          /* wall time spent inside callbacks and sinks */
-    const char* diagnostic_code; /* diagnostic: a stable short id ("diverging", "one_class") */
+    const char* diagnostic_code; /* diagnostic: a stable short id ("diverging",
+                                    "constant_features", "sink_failed") */
 } ll_event;
 
 #ifdef __cplusplus

@@ -1,0 +1,189 @@
+"""The low-level API: Trainer events and sinks, Ctrl-C, callback errors, Model files."""
+
+import json
+import os
+import pickle
+import signal
+import threading
+import time
+import traceback
+
+import numpy as np
+import pytest
+
+import linlearn
+
+BINARY = {"predictor_type": "binary_classifier", "epochs": 4, "num_models": 3}
+# A run on `big` that only cancellation ends soon: about a minute without it.
+LONG = {**BINARY, "epochs": 1000, "early_stopping_patience": 1000}
+
+
+@pytest.fixture(scope="module")
+def train(breast_cancer):
+    X, y = breast_cancer["train"]
+    with linlearn.Dataset(X.astype(np.float32), y) as data:
+        yield data
+
+
+@pytest.fixture(scope="module")
+def validation(breast_cancer):
+    X, y = breast_cancer["validation"]
+    with linlearn.Dataset(X, y) as data:
+        yield data
+
+
+@pytest.fixture(scope="module")
+def big():
+    """Big enough that an epoch takes tens of milliseconds."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((20000, 20), dtype=np.float32)
+    y = (X[:, 0] + rng.standard_normal(20000, dtype=np.float32) > 0).astype(np.float32)
+    with linlearn.Dataset(X, y) as data:
+        yield data
+
+
+def test_events_as_dicts(train, validation):
+    events = []
+    with linlearn.Trainer(BINARY, sinks=[events.append]) as trainer:
+        model = trainer.fit(train, validation)
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "run_start" and kinds[-1] == "run_end"
+    start = events[0]
+    assert start["params"]["epochs"] == "4" and start["params"]["loss"] == "logistic"
+    assert (start["n_train_rows"], start["n_validation_rows"], start["num_models"]) == (341, 114, 3)
+    epochs = [e for e in events if e["event"] == "epoch_end"]
+    assert [e["epoch"] for e in epochs] == list(range(len(epochs)))  # 0-based
+    first = epochs[0]
+    assert set(first["best"]) == {"train", "validation"}
+    assert 0 <= first["best"]["validation"]["binary_classification_accuracy"] <= 1
+    assert [m["model"] for m in first["models"]] == [0, 1, 2]
+    assert "objective_loss" in first["models"][2]["train"]
+    end = events[-1]
+    assert end["status"] == "completed" and end["best_epoch"] == model.best_epoch
+    assert linlearn.epoch_metrics(events)["validation"]["objective_loss"] == [
+        e["best"]["validation"]["objective_loss"] for e in epochs]
+
+
+def test_plugin_sink_sees_the_same_events(train, tmp_path):
+    path = tmp_path / "events.jsonl"
+    events = []
+    with linlearn.Trainer(BINARY, sinks=[f"json:path={path}", events.append]) as trainer:
+        trainer.fit(train)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["event"] for line in lines] == [e["event"] for e in events]
+
+
+def test_callback_exception_stops_training_and_is_reraised(train):
+    seen = []
+
+    def failing_sink(event):
+        seen.append(event["event"])
+        if event["event"] == "epoch_end" and event["epoch"] == 1:
+            raise RuntimeError("sink broke")
+
+    with linlearn.Trainer({**BINARY, "epochs": 50}, sinks=[failing_sink]) as trainer:
+        with pytest.raises(RuntimeError, match="sink broke") as info:
+            trainer.fit(train)
+        assert seen.count("epoch_end") == 2  # nothing was delivered after the failure
+        frames = [frame.name for frame in traceback.extract_tb(info.value.__traceback__)]
+        assert "failing_sink" in frames
+        # The trainer is usable again.
+        trainer.add_sink(lambda e: None)
+        trainer.set("epochs", 1)
+        trainer.fit(train)
+
+
+def interrupt_after(seconds):
+    """Sends SIGINT to this process from a timer thread (as Ctrl-C would)."""
+    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+@pytest.fixture
+def default_sigint():
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_cancels_the_fit(big, default_sigint):
+    events = []
+    with linlearn.Trainer(LONG, sinks=[events.append]) as trainer:
+        start = time.monotonic()
+        timer = interrupt_after(0.5)
+        with pytest.raises(KeyboardInterrupt):
+            trainer.fit(big)
+        timer.join()
+        assert time.monotonic() - start < 10
+        assert events[-1]["event"] == "run_end" and events[-1]["status"] == "cancelled"
+        # A later fit is not cancelled by the request.
+        trainer.set("epochs", 1)
+        assert trainer.fit(big).status == "completed"
+
+
+def test_ctrl_c_before_the_first_epoch(big, default_sigint):
+    """Cancelled before any model exists (LL_E_CANCELLED): still KeyboardInterrupt."""
+    events = []
+
+    def interrupt_on_start(event):
+        events.append(event)
+        if event["event"] == "run_start":
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with linlearn.Trainer(LONG, sinks=[interrupt_on_start]) as trainer:
+        with pytest.raises(KeyboardInterrupt):
+            trainer.fit(big)
+    assert [e["event"] for e in events] == ["run_start", "run_end"]
+    assert events[-1]["status"] == "cancelled"
+
+
+def test_sigint_mask_is_restored(train):
+    """fit blocks SIGINT while it starts its worker thread, and only then."""
+    with linlearn.Trainer(BINARY) as trainer:
+        trainer.fit(train)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+def test_cancel_from_another_thread_keeps_the_best_model(big):
+    def cancel_after_first_epoch(event):
+        if event["event"] == "epoch_end":
+            threading.Thread(target=trainer.cancel).start()
+
+    with linlearn.Trainer(LONG, sinks=[cancel_after_first_epoch]) as trainer:
+        model = trainer.fit(big)
+    assert model.status == "cancelled" and model.best_epoch >= 0
+
+
+def test_model_save_load_and_evaluate(train, validation, tmp_path):
+    with linlearn.Trainer(BINARY) as trainer:
+        trainer.set_option("model_path", str(tmp_path / "saved.llmodel"))
+        model = trainer.fit(train, validation)
+    X_val = validation  # a labelled Dataset works everywhere arrays do
+    loaded = linlearn.Model.load(tmp_path / "saved.llmodel")
+    for kind in ("label", "score", "raw"):
+        np.testing.assert_array_equal(loaded.predict(X_val, kind), model.predict(X_val, kind))
+    assert (loaded.predictor_type, loaded.num_features, loaded.threshold) == (
+        "binary_classifier", 30, model.threshold)
+    model.save(tmp_path / "again.llmodel")
+    assert linlearn.Model.load(tmp_path / "again.llmodel").best_epoch == model.best_epoch
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(copy.predict(X_val, "score"), model.predict(X_val, "score"))
+    metrics = model.evaluate(X_val)
+    assert set(metrics) >= {"objective_loss", "binary_classification_accuracy", "roc_auc_score"}
+    labels = model.predict(X_val)
+    scores = model.predict(X_val, "score")
+    np.testing.assert_array_equal(labels, scores > model.threshold)
+
+
+def test_multiclass_scores_are_probabilities(digits):
+    X, y = digits["validation"]
+    with linlearn.Trainer({"predictor_type": "multiclass_classifier", "num_classes": 10,
+                           "epochs": 2, "num_models": 2}) as trainer, \
+            linlearn.Dataset(X, y) as data:
+        model = trainer.fit(data)
+    scores = model.predict(X, "score")
+    assert scores.shape == (360, 10)
+    np.testing.assert_allclose(scores.sum(axis=1), 1, rtol=1e-12)
+    np.testing.assert_array_equal(scores.argmax(axis=1), model.predict(X))
+    assert model.predict(X, "raw").shape == (360, 10)

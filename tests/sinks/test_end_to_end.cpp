@@ -1,0 +1,158 @@
+// The built-in sinks driven by real training runs through the C ABI: what each wrote is
+// parsed back and compared with what the in-process callback received; and the error
+// policy of failing sinks as a caller of ll_trainer_fit sees it.
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "helpers.hpp"
+#include "linlearn/linlearn.h"
+
+using namespace sink_tests;
+
+namespace {
+
+struct Run {
+    std::vector<Recorded> events;  // as the callback received them
+    int status = LL_OK;
+    std::string error;
+};
+
+int record_event(const ll_event* ev, void* user_data) {
+    static_cast<std::vector<Recorded>*>(user_data)->push_back(record(*ev));
+    return 0;
+}
+
+std::string data(const std::string& name) { return std::string(SINK_DATA_DIR) + "/" + name; }
+
+std::string fixture(const std::string& kind) { return std::string(SINK_FIXTURE_DIR) + "/libfixture_" + kind + ".so"; }
+
+ll_dataset* load(const std::string& path) {
+    ll_dataset* ds = nullptr;
+    REQUIRE_MESSAGE(ll_dataset_from_file(path.c_str(), nullptr, &ds) == LL_OK, ll_last_error());
+    return ds;
+}
+
+// Trains on DATASET.{train,validation,test}.csv with the sinks; the trainer (and so its
+// sinks) is freed before this returns.
+Run train(const std::string& dataset, const std::vector<std::pair<std::string, std::string>>& hyperparameters,
+          const std::vector<std::string>& sinks) {
+    Run run;
+    ll_trainer* t = nullptr;
+    REQUIRE(ll_trainer_create(&t) == LL_OK);
+    for (const auto& [key, value] : hyperparameters)
+        REQUIRE_MESSAGE(ll_trainer_set(t, key.c_str(), value.c_str()) == LL_OK, ll_last_error());
+    REQUIRE(ll_trainer_set_callback(t, record_event, &run.events) == LL_OK);
+    for (const std::string& spec : sinks) REQUIRE_MESSAGE(ll_trainer_add_sink(t, spec.c_str()) == LL_OK, ll_last_error());
+    ll_dataset* train_set = load(data(dataset + ".train.csv"));
+    ll_dataset* validation = load(data(dataset + ".validation.csv"));
+    ll_dataset* test = load(data(dataset + ".test.csv"));
+    ll_model* model = nullptr;
+    run.status = ll_trainer_fit(t, train_set, validation, test, &model);
+    if (run.status != LL_OK) run.error = ll_last_error();
+    ll_model_free(model);
+    ll_dataset_free(test);
+    ll_dataset_free(validation);
+    ll_dataset_free(train_set);
+    ll_trainer_free(t);
+    return run;
+}
+
+std::string add_sink_error(const std::string& spec, int expected_status) {
+    ll_trainer* t = nullptr;
+    REQUIRE(ll_trainer_create(&t) == LL_OK);
+    CHECK(ll_trainer_add_sink(t, spec.c_str()) == expected_status);
+    const std::string error = ll_last_error();
+    ll_trainer_free(t);
+    return error;
+}
+
+}  // namespace
+
+TEST_CASE("every built-in sink writes what the callback received, for each predictor type") {
+    struct Case {
+        const char* predictor_type;
+        const char* dataset;
+        std::vector<std::pair<std::string, std::string>> extra;
+    };
+    const Case cases[] = {
+        {"binary_classifier", "breast_cancer", {}},
+        {"multiclass_classifier", "digits", {{"num_classes", "10"}}},
+        {"regressor", "diabetes", {}},
+    };
+    for (const Case& c : cases) {
+        SUBCASE(c.predictor_type) {
+            const std::string dir = scratch_dir(std::string("e2e_") + c.predictor_type);
+            const std::string log = std::string(SINK_TEST_OUTPUT) + "/sagemaker_" + c.predictor_type + ".log";
+            auto hyperparameters = c.extra;
+            hyperparameters.insert(hyperparameters.end(), {{"predictor_type", c.predictor_type},
+                                                           {"epochs", "4"},
+                                                           {"num_models", "3"},
+                                                           {"early_stopping_patience", "10"}});
+            Run run;
+            {
+                const CaptureStdout capture(log);
+                run = train(c.dataset, hyperparameters,
+                            {"json:path=" + dir + "/events.jsonl,metrics=" + dir + "/metrics.json",
+                             "csv:path=" + dir + "/epochs.csv", "csv:path=" + dir + "/models.csv,per_model=true",
+                             "stdout:format=sagemaker"});
+            }
+            REQUIRE_MESSAGE(run.status == LL_OK, run.error);
+            REQUIRE(run.events.size() >= 7);
+            CHECK(run.events.front().kind == LL_EVENT_RUN_START);
+            CHECK(run.events.back().kind == LL_EVENT_RUN_END);
+
+            check_json_lines(read_file(dir + "/events.jsonl"), run.events, true);
+            check_metrics_file(read_file(dir + "/metrics.json"), run.events);
+            check_csv(read_file(dir + "/epochs.csv"), run.events, false);
+            check_csv(read_file(dir + "/models.csv"), run.events, true);
+            // check_sagemaker_log.py applies SageMaker's regexes to the log and these values.
+            std::ofstream(std::string(SINK_TEST_OUTPUT) + "/sagemaker_" + c.predictor_type + ".expected.json")
+                << sagemaker_expectations(run.events).dump(1);
+            CHECK(read_file(log).find("#quality_metric: host=algo-1, epoch=3, train ") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("on_error=warn: a sink failing mid-run is reported once as a diagnostic, training goes on") {
+    const std::string dir = scratch_dir("e2e_warn");
+    const std::string failing = fixture("event_fails");
+    const Run run = train("breast_cancer", {{"predictor_type", "binary_classifier"}, {"epochs", "4"}},
+                         {failing + ":fail_at_epoch=1", "json:path=" + dir + "/events.jsonl"});
+    REQUIRE_MESSAGE(run.status == LL_OK, run.error);
+    int reports = 0;
+    for (size_t i = 0; i < run.events.size(); ++i)
+        if (run.events[i].kind == LL_EVENT_DIAGNOSTIC &&
+            run.events[i].message == "sink '" + failing + "': fixture: the disk is full") {
+            ++reports;
+            CHECK(run.events[i - 1].kind == LL_EVENT_EPOCH_END);
+            CHECK(run.events[i - 1].epoch == 1);
+        }
+    CHECK(reports == 1);
+    CHECK(run.events.back().kind == LL_EVENT_RUN_END);
+    CHECK(run.events.back().status == LL_STATUS_COMPLETED);
+    check_json_lines(read_file(dir + "/events.jsonl"), run.events, true);  // the other sink saw everything
+}
+
+TEST_CASE("on_error=fail: a sink failing mid-run ends the run with status failed") {
+    const std::string dir = scratch_dir("e2e_fail");
+    const std::string failing = fixture("event_fails");
+    const Run run = train("breast_cancer", {{"predictor_type", "binary_classifier"}, {"epochs", "4"}},
+                         {failing + ":fail_at_epoch=1,on_error=fail", "json:path=" + dir + "/events.jsonl"});
+    CHECK(run.status == LL_E_PLUGIN);
+    CHECK(run.error.find("sink '" + failing + "': fixture: the disk is full") != std::string::npos);
+    REQUIRE(!run.events.empty());
+    CHECK(run.events.back().kind == LL_EVENT_RUN_END);
+    CHECK(run.events.back().status == LL_STATUS_FAILED);
+    CHECK(run.events.back().message.find("fixture: the disk is full") != std::string::npos);
+}
+
+TEST_CASE("a sink that cannot be created stops the run before training, with its own message") {
+    CHECK(add_sink_error(fixture("create_fails"), LL_E_PLUGIN).find("fixture refuses to be created") !=
+          std::string::npos);
+    CHECK(add_sink_error("json", LL_E_PLUGIN).find("sink 'json': path= is required") != std::string::npos);
+    CHECK(add_sink_error(fixture("wrong_major"), LL_E_PLUGIN).find("(host sink ABI 1.0, plugin sink ABI 2.0)") !=
+          std::string::npos);
+    CHECK(add_sink_error("plugins/libmine.so", LL_E_INVALID_ARG).find("give an absolute path") != std::string::npos);
+    CHECK(add_sink_error("json:path", LL_E_INVALID_ARG).find("column 10: expected '='") != std::string::npos);
+}
