@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <cmath>
 #include <numeric>
 #include <random>
 
 #include "calibration.hpp"
 #include "data_checks.hpp"
+#include "diagnostics.hpp"
 #include "error.hpp"
 #include "evaluation.hpp"
 #include "gradient.hpp"
@@ -91,6 +93,7 @@ struct EpochScores {
     std::vector<MetricList> train, validation;
     std::vector<Key> key;
     std::vector<double> threshold;
+    std::vector<bool> one_class;  // the model predicts one class for every calibration row
 };
 
 class Run {
@@ -109,12 +112,13 @@ private:
     double train_epoch(Optimizers& opt, BatchGradient& grad, int epoch);
     void raw_weights(Eigen::MatrixXf& W, Eigen::VectorXf& b) const;
     EpochScores evaluate_epoch();
+    bool predicts_one_class(const Eigen::Ref<const Eigen::MatrixXf>& z, double threshold) const;
     bool better(const Key& a, const Key& b) const;
     bool improves_enough(const Key& k) const;
     void update_checkpoint(const EpochScores& s, int epoch);
     void epoch_end(const EpochScores& s, int epoch, double rows_per_s, double lr);
     LinearModel finish(RunStatus status, const std::string& message);
-    void diagnose_epoch(const EpochScores& s, int epoch);
+    void warn(const std::vector<Warning>& warnings, int epoch);
 
     const Hyperparameters& hp_;
     Dataset train_;
@@ -135,7 +139,7 @@ private:
     std::string run_id_;
     Clock::time_point start_;
     double sink_seconds_ = 0;
-    bool warned_diverging_ = false;
+    std::unique_ptr<Diagnostics> diagnostics_;
     bool finishing_ = false;  // model_selected/run_end under way
 };
 
@@ -210,16 +214,19 @@ void Run::prepare() {
         train_eval_ = train_.gather(rows);
     }
     spec_ = {cfg_.predictor, cfg_.loss, cfg_.loss_params, cfg_.f_beta, cfg_.accuracy_top_k};
+    // Every model starts from the same draw, so a model trained among others follows the
+    // same path as when trained alone with its settings and the same seed.
     std::mt19937_64 rng(cfg_.seed);
-    const Eigen::Index cols = Eigen::Index(K_) * cfg_.num_models();
-    W_.resize(d_, cols);
+    Eigen::MatrixXf init(d_, K_);
     if (cfg_.init_normal) {
         std::normal_distribution<float> dist(0.f, static_cast<float>(cfg_.init_sigma));
-        for (Eigen::Index i = 0; i < W_.size(); ++i) W_.data()[i] = dist(rng);
+        for (Eigen::Index i = 0; i < init.size(); ++i) init.data()[i] = dist(rng);
     } else {
         std::uniform_real_distribution<float> dist(-float(cfg_.init_scale), float(cfg_.init_scale));
-        for (Eigen::Index i = 0; i < W_.size(); ++i) W_.data()[i] = dist(rng);
+        for (Eigen::Index i = 0; i < init.size(); ++i) init.data()[i] = dist(rng);
     }
+    const Eigen::Index cols = Eigen::Index(K_) * cfg_.num_models();
+    W_ = init.replicate(1, cfg_.num_models());
     b_ = Eigen::VectorXf::Constant(cols, cfg_.use_bias ? static_cast<float>(cfg_.init_bias) : 0.f);
 }
 
@@ -235,14 +242,8 @@ void Run::run_start() {
     e.num_models = cfg_.num_models();
     e.num_classes = cfg_.num_classes;
     emit(std::move(e));
-    if (scaler_.constant_features > 0) {
-        Event w = base_event(EventKind::diagnostic);
-        w.diagnostic_code = "constant_features";
-        w.message = std::to_string(scaler_.constant_features) +
-                    " feature(s) are constant in the scaler's sample; they carry no information "
-                    "(they are left unscaled)";
-        emit(std::move(w));
-    }
+    diagnostics_ = std::make_unique<Diagnostics>(cfg_);
+    warn(diagnostics_->at_start(train_, scaler_), -1);
 }
 
 double Run::train_epoch(Optimizers& opt, BatchGradient& grad, int epoch) {
@@ -272,6 +273,24 @@ void Run::raw_weights(Eigen::MatrixXf& W, Eigen::VectorXf& b) const {
         W *= static_cast<float>(scaler_.label_std);
         b = (b * static_cast<float>(scaler_.label_std)).array() + static_cast<float>(scaler_.label_mean);
     }
+}
+
+// Whether every row gets the same label (binary: on one side of the threshold).
+bool Run::predicts_one_class(const Eigen::Ref<const Eigen::MatrixXf>& z, double threshold) const {
+    if (z.rows() == 0 || cfg_.predictor == Predictor::regressor) return false;
+    auto label = [&](Eigen::Index i) -> Eigen::Index {
+        if (K_ == 1) {
+            const double s = cfg_.loss == Loss::hinge ? z(i, 0) : sigmoid(z(i, 0));
+            return s > threshold;
+        }
+        Eigen::Index k;
+        z.row(i).maxCoeff(&k);
+        return k;
+    };
+    const Eigen::Index first = label(0);
+    for (Eigen::Index i = 1; i < z.rows(); ++i)
+        if (label(i) != first) return false;
+    return true;
 }
 
 EpochScores Run::evaluate_epoch() {
@@ -304,6 +323,7 @@ EpochScores Run::evaluate_epoch() {
         const bool finite = std::isfinite(criterion) && std::isfinite(loss);
         s.key.push_back(finite ? Key{criterion, loss} : Key{});
         s.threshold.push_back(threshold);
+        s.one_class.push_back(predicts_one_class(Zcal.middleCols(Eigen::Index(m) * K_, K_).topRows(n_cal), threshold));
     }
     return s;
 }
@@ -352,18 +372,14 @@ void Run::epoch_end(const EpochScores& s, int epoch, double rows_per_s, double l
     emit(std::move(e));
 }
 
-void Run::diagnose_epoch(const EpochScores& s, int epoch) {
-    const double loss0 = metric_value(s.train[0], "objective_loss");
-    if (!warned_diverging_ && !std::isfinite(loss0)) {
-        warned_diverging_ = true;
-        Event w = base_event(EventKind::diagnostic);
-        w.epoch = epoch;
-        w.model = 0;
-        w.diagnostic_code = "diverging";
-        w.message = "model 0's training loss is not finite: the learning rate (" +
-                    std::to_string(cfg_.models[0].learning_rate) + ") is probably too large; try a smaller "
-                    "learning_rate or normalize_data=true";
-        emit(std::move(w));
+void Run::warn(const std::vector<Warning>& warnings, int epoch) {
+    for (const Warning& w : warnings) {
+        Event e = base_event(EventKind::diagnostic);
+        e.epoch = epoch;
+        e.model = w.model;
+        e.diagnostic_code = w.code;
+        e.message = w.message;
+        emit(std::move(e));
     }
 }
 
@@ -429,7 +445,7 @@ LinearModel Run::execute() {
             const EpochScores s = evaluate_epoch();
             update_checkpoint(s, epoch);
             epoch_end(s, epoch, rows_per_s, opt.learning_rate(0));
-            diagnose_epoch(s, epoch);
+            warn(diagnostics_->after_epoch(s.train, s.validation, s.one_class), epoch);
             if (stale_epochs_ >= cfg_.early_stopping_patience && epoch + 1 < cfg_.epochs) {
                 Event e = base_event(EventKind::early_stop);
                 e.epoch = epoch;

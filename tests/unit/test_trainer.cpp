@@ -46,6 +46,12 @@ Dataset binary_data(int64_t n, int64_t d, uint64_t seed) {
     return Dataset::dense(std::move(x), n, d, std::move(y));
 }
 
+std::string exact(double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
 // The least-squares solution with an intercept, by QR.
 Eigen::VectorXd ols(const Dataset& data) {
     const int64_t n = data.rows(), d = data.cols();
@@ -207,4 +213,51 @@ TEST_CASE("trainer: bad data is refused with the row and the value") {
                          Error);
     const Dataset empty = Dataset::dense({}, 0, 2, {});
     CHECK_THROWS_WITH_AS(train(hp, empty, nullptr, nullptr, {}), doctest::Contains("empty"), Error);
+}
+
+TEST_CASE("trainer: a model trained among others follows the same path as trained alone") {
+    const Dataset tr = binary_data(500, 6, 21), validation = binary_data(200, 6, 22);
+    Hyperparameters group;
+    group.set("predictor_type", "binary_classifier");
+    group.set("num_models", "4");
+    group.set("epochs", "4");
+    group.set("early_stopping_patience", "100");
+    group.set("seed", "5");
+    group.set("num_threads", "1");
+    const TrainConfig resolved = group.resolve(tr.rows());
+    // Per-epoch validation loss of each model, from the events.
+    auto losses = [&](const Hyperparameters& hp, int model) {
+        std::vector<double> out;
+        TrainOptions opt;
+        opt.on_event = [&](const Event& e) {
+            for (const auto& s : e.metric_sets)
+                if (e.kind == EventKind::epoch_end && s.phase == Phase::validation && s.model == model)
+                    out.push_back(metric_value(s.metrics, "objective_loss"));
+            return true;
+        };
+        train(hp, tr, &validation, nullptr, opt);
+        return out;
+    };
+    for (int m = 1; m < 4; ++m) {
+        const ModelSettings& s = resolved.models[static_cast<size_t>(m)];
+        Hyperparameters alone = group;
+        alone.set("num_models", "1");
+        alone.set("optimizer", to_string(s.optimizer));
+        alone.set("learning_rate", exact(s.learning_rate));
+        alone.set("wd", exact(s.wd));
+        alone.set("l1", exact(s.l1));
+        alone.set("lr_scheduler_factor", exact(s.lr_scheduler_factor));
+        alone.set("lr_scheduler_minimum_lr", exact(s.lr_scheduler_minimum_lr));
+        alone.set("lr_scheduler_step", std::to_string(s.lr_scheduler_step));
+        alone.set("positive_example_weight_mult", exact(s.positive_example_weight_mult));
+        const auto together = losses(group, m), solo = losses(alone, 0);
+        REQUIRE(together.size() == 4);
+        REQUIRE(solo.size() == 4);
+        for (size_t e = 0; e < 4; ++e) {
+            CAPTURE(m);
+            CAPTURE(e);
+            // Equal up to rounding: the matrix products see a different number of columns.
+            CHECK(together[e] == doctest::Approx(solo[e]).epsilon(1e-5));
+        }
+    }
 }
