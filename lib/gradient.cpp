@@ -56,19 +56,18 @@ void BatchGradient::row_weights(const int64_t* rows, int64_t n) {
 }
 
 void BatchGradient::compute(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, const int64_t* rows,
-                            int64_t n, Eigen::MatrixXf& gW, Eigen::VectorXf& gb) {
-    Wr_ = scaler_.inv_std.asDiagonal() * W;
-    br_ = b - Wr_.transpose() * scaler_.mean;
+                            int64_t n, Gradient& out) {
     yb_.resize(static_cast<size_t>(n));
     const float* y = data_.labels();
     const float inv_label_std = static_cast<float>(1.0 / scaler_.label_std);
     const float label_mean = static_cast<float>(scaler_.label_mean);
     for (int64_t r = 0; r < n; ++r) yb_[r] = (y[rows[r]] - label_mean) * inv_label_std;
 
-    Eigen::MatrixXf gWraw;
     if (data_.sparse()) {
-        forward_sparse(rows, n);
+        forward_sparse(W, b, rows, n);
     } else {
+        Wr_ = scaler_.inv_std.asDiagonal() * W;
+        br_ = b - Wr_.transpose() * scaler_.mean;
         const DenseView& x = data_.dense();
         xb_.resize(static_cast<size_t>(n * x.cols));
         for (int64_t r = 0; r < n; ++r)
@@ -77,11 +76,17 @@ void BatchGradient::compute(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, 
     }
     loss_gradient(cfg_.loss, loss_params_, cfg_.outputs(), Z_, yb_.data(), G_);
     row_weights(rows, n);
-    if (data_.sparse()) backward_sparse(rows, n, gWraw);
-    else backward_dense(n, gWraw);
-    gb = G_.colwise().sum().transpose();
-    if (!cfg_.use_bias) gb.setZero();
-    gW.noalias() = scaler_.inv_std.asDiagonal() * (gWraw - scaler_.mean * gb.transpose());
+    out.gb = G_.colwise().sum().transpose();
+    if (!cfg_.use_bias) out.gb.setZero();
+    out.sparse = data_.sparse();
+    if (out.sparse) {
+        backward_sparse(rows, n, out);
+        return;
+    }
+    Eigen::MatrixXf gWraw;
+    backward_dense(n, gWraw);
+    out.rows.clear();
+    out.g.noalias() = scaler_.inv_std.asDiagonal() * (gWraw - scaler_.mean * out.gb.transpose());
 }
 
 void BatchGradient::forward_dense(int64_t n) {
@@ -117,28 +122,44 @@ void BatchGradient::backward_dense(int64_t n, Eigen::MatrixXf& gWraw) {
     for (int t = 1; t < threads_; ++t) gWraw += partial_[t];
 }
 
-void BatchGradient::forward_sparse(const int64_t* rows, int64_t n) {
+void BatchGradient::forward_sparse(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, const int64_t* rows,
+                                   int64_t n) {
     const CsrView& x = data_.csr();
-    Wrt_ = Wr_.transpose();  // a feature's weights for every model, contiguous
-    Z_.resize(n, Wr_.cols());
-    Eigen::VectorXf z(br_.size());
-    for (int64_t r = 0; r < n; ++r) {
-        z = br_;
+    const float* inv_std = scaler_.inv_std.data();
+    const Eigen::Index C = W.cols(), d = W.rows();
+    Z_.resize(n, C);
+    for (int64_t r = 0; r < n; ++r) {  // b is the raw bias: sparse data is never centred
         const int64_t i = rows[r];
-        for (int64_t k = x.indptr[i]; k < x.indptr[i + 1]; ++k) z.noalias() += x.values[k] * Wrt_.col(x.indices[k]);
-        Z_.row(r) = z.transpose();
+        for (Eigen::Index c = 0; c < C; ++c) Z_(r, c) = b[c];
+        for (int64_t k = x.indptr[i]; k < x.indptr[i + 1]; ++k) {
+            const int32_t j = x.indices[k];
+            const float a = x.values[k] * inv_std[j];
+            const float* wj = W.data() + j;  // feature j's weight in column c is wj[c * d]
+            for (Eigen::Index c = 0; c < C; ++c) Z_(r, c) += a * wj[c * d];
+        }
     }
 }
 
-void BatchGradient::backward_sparse(const int64_t* rows, int64_t n, Eigen::MatrixXf& gWraw) {
+void BatchGradient::backward_sparse(const int64_t* rows, int64_t n, Gradient& out) {
     const CsrView& x = data_.csr();
-    Eigen::MatrixXf gt = Eigen::MatrixXf::Zero(Wr_.cols(), Wr_.rows());
-    const Eigen::MatrixXf Gt = G_.transpose();
-    for (int64_t r = 0; r < n; ++r) {
-        const int64_t i = rows[r];
-        for (int64_t k = x.indptr[i]; k < x.indptr[i + 1]; ++k) gt.col(x.indices[k]) += x.values[k] * Gt.col(r);
-    }
-    gWraw = gt.transpose();
+    const float* inv_std = scaler_.inv_std.data();
+    if (slot_.size() != static_cast<size_t>(x.cols)) slot_.assign(static_cast<size_t>(x.cols), -1);
+    out.rows.clear();
+    for (int64_t r = 0; r < n; ++r)
+        for (int64_t k = x.indptr[rows[r]]; k < x.indptr[rows[r] + 1]; ++k)
+            if (slot_[x.indices[k]] < 0) {
+                slot_[x.indices[k]] = 0;
+                out.rows.push_back(x.indices[k]);
+            }
+    std::sort(out.rows.begin(), out.rows.end());  // a fixed order: deterministic updates
+    for (size_t u = 0; u < out.rows.size(); ++u) slot_[out.rows[u]] = static_cast<int32_t>(u);
+    out.g.setZero(static_cast<Eigen::Index>(out.rows.size()), G_.cols());
+    for (int64_t r = 0; r < n; ++r)
+        for (int64_t k = x.indptr[rows[r]]; k < x.indptr[rows[r] + 1]; ++k) {
+            const int32_t j = x.indices[k];
+            out.g.row(slot_[j]) += (x.values[k] * inv_std[j]) * G_.row(r);
+        }
+    for (int32_t j : out.rows) slot_[j] = -1;
 }
 
 }  // namespace linlearn

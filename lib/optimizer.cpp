@@ -60,30 +60,31 @@ void Optimizers::update_column(Eigen::Ref<Eigen::VectorXf> w, Eigen::Ref<Eigen::
     }
 }
 
-void Optimizers::update_bias(int col, float& b, float g, const ModelSettings& s, double lr, double wd) {
-    g += static_cast<float>(wd) * b;
-    float& m1 = bm1_[col];
-    float& m2 = bm2_[col];
+void Optimizers::update_scalar(float& w, float& m1, float& m2, float g, const ModelSettings& s, double lr,
+                               double wd, double l1) const {
+    g += static_cast<float>(wd) * w;
     switch (s.optimizer) {
     case Optimizer::sgd:
         m1 = static_cast<float>(s.momentum) * m1 - static_cast<float>(lr) * g;
-        b += m1;
+        w += m1;
         break;
     case Optimizer::adam:
         m1 = static_cast<float>(s.beta_1 * m1 + (1 - s.beta_1) * g);
         m2 = static_cast<float>(s.beta_2 * m2 + (1 - s.beta_2) * g * g);
-        b -= static_cast<float>(effective_lr(s, lr, t_) * m1 / (std::sqrt(m2) + kEps));
+        w -= static_cast<float>(effective_lr(s, lr, t_) * m1 / (std::sqrt(m2) + kEps));
         break;
     case Optimizer::rmsprop:
         m2 = static_cast<float>(kRmspropDecay * m2 + (1 - kRmspropDecay) * g * g);
-        b -= static_cast<float>(lr * g / (std::sqrt(m2) + kEps));
+        w -= static_cast<float>(lr * g / (std::sqrt(m2) + kEps));
         break;
+    }
+    if (l1 > 0) {
+        const float shrink = static_cast<float>(lr * l1);
+        w = w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0f);
     }
 }
 
-void Optimizers::step(Eigen::MatrixXf& W, Eigen::VectorXf& b, const Eigen::MatrixXf& gW,
-                      const Eigen::VectorXf& gb, int num_threads) {
-    ++t_;
+void Optimizers::step_dense(Eigen::MatrixXf& W, const Eigen::MatrixXf& gW, int num_threads) {
     const Eigen::Index cols = W.cols();
 #pragma omp parallel for schedule(static) num_threads(num_threads) if (W.size() > 65536)
     for (Eigen::Index c = 0; c < cols; ++c) {
@@ -91,12 +92,31 @@ void Optimizers::step(Eigen::MatrixXf& W, Eigen::VectorXf& b, const Eigen::Matri
         const ModelSettings& s = config_.models[m];
         update_column(W.col(c), m1_.col(c), m2_.col(c), gW.col(c), s, lr_[m], s.wd, s.l1);
     }
+}
+
+void Optimizers::step_rows(Eigen::MatrixXf& W, const Gradient& grad, int num_threads) {
+    const Eigen::Index cols = W.cols(), n = static_cast<Eigen::Index>(grad.rows.size());
+#pragma omp parallel for schedule(static) num_threads(num_threads) if (n * cols > 65536)
+    for (Eigen::Index c = 0; c < cols; ++c) {
+        const size_t m = static_cast<size_t>(c / K_);
+        const ModelSettings& s = config_.models[m];
+        for (Eigen::Index u = 0; u < n; ++u) {
+            const Eigen::Index j = grad.rows[static_cast<size_t>(u)];
+            update_scalar(W(j, c), m1_(j, c), m2_(j, c), grad.g(u, c), s, lr_[m], s.wd, s.l1);
+        }
+    }
+}
+
+void Optimizers::step(Eigen::MatrixXf& W, Eigen::VectorXf& b, const Gradient& grad, int num_threads) {
+    ++t_;
+    if (grad.sparse) step_rows(W, grad, num_threads);
+    else step_dense(W, grad.g, num_threads);
     if (config_.use_bias)
-        for (Eigen::Index c = 0; c < cols; ++c) {
+        for (Eigen::Index c = 0; c < W.cols(); ++c) {
             const size_t m = static_cast<size_t>(c / K_);
             const ModelSettings& s = config_.models[m];
-            update_bias(static_cast<int>(c), b[c], gb[c], s, lr_[m] * config_.bias_lr_mult,
-                        s.wd * config_.bias_wd_mult);
+            update_scalar(b[c], bm1_[c], bm2_[c], grad.gb[c], s, lr_[m] * config_.bias_lr_mult,
+                          s.wd * config_.bias_wd_mult, 0.0);
         }
     if (!config_.use_lr_scheduler) return;
     for (size_t m = 0; m < lr_.size(); ++m) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "gradient.hpp"
 
 namespace linlearn {
 
@@ -13,10 +14,10 @@ class Optimizers {
 public:
     Optimizers(const TrainConfig& config, Eigen::Index features);
 
-    // One step from the batch gradients (without regularisation: wd and l1 are applied
-    // here). Deterministic for a given thread count.
-    void step(Eigen::MatrixXf& W, Eigen::VectorXf& b, const Eigen::MatrixXf& gW,
-              const Eigen::VectorXf& gb, int num_threads);
+    // One step from the batch gradient (without regularisation: wd and l1 are applied
+    // here). A sparse gradient updates only its rows (lazily: untouched weights keep
+    // their value and moments). Deterministic for a given thread count.
+    void step(Eigen::MatrixXf& W, Eigen::VectorXf& b, const Gradient& grad, int num_threads);
 
     double learning_rate(int model) const { return lr_[static_cast<size_t>(model)]; }
     int64_t steps() const { return t_; }
@@ -25,7 +26,11 @@ private:
     void update_column(Eigen::Ref<Eigen::VectorXf> w, Eigen::Ref<Eigen::VectorXf> m1,
                        Eigen::Ref<Eigen::VectorXf> m2, const Eigen::Ref<const Eigen::VectorXf>& g,
                        const ModelSettings& s, double lr, double wd, double l1);
-    void update_bias(int col, float& b, float g, const ModelSettings& s, double lr, double wd);
+    // One weight's step; also the bias's and a sparse gradient's.
+    void update_scalar(float& w, float& m1, float& m2, float g, const ModelSettings& s, double lr, double wd,
+                       double l1) const;
+    void step_dense(Eigen::MatrixXf& W, const Eigen::MatrixXf& gW, int num_threads);
+    void step_rows(Eigen::MatrixXf& W, const Gradient& grad, int num_threads);
 
     const TrainConfig& config_;
     int K_;

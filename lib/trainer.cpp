@@ -252,14 +252,13 @@ double Run::train_epoch(Optimizers& opt, BatchGradient& grad, int epoch) {
     std::iota(order.begin(), order.end(), 0);
     std::mt19937_64 rng(cfg_.seed * 1000003 + static_cast<uint64_t>(epoch) + 1);
     std::shuffle(order.begin(), order.end(), rng);
-    Eigen::MatrixXf gW;
-    Eigen::VectorXf gb;
+    Gradient g;
     const auto t0 = Clock::now();
     for (int64_t start = 0; start < n; start += cfg_.mini_batch_size) {
         if (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed)) throw Cancelled{};
         const int64_t rows = std::min(cfg_.mini_batch_size, n - start);
-        grad.compute(W_, b_, order.data() + start, rows, gW, gb);
-        opt.step(W_, b_, gW, gb, threads_);
+        grad.compute(W_, b_, order.data() + start, rows, g);
+        opt.step(W_, b_, g, threads_);
     }
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     return secs > 0 ? n / secs : 0.0;

@@ -6,6 +6,7 @@ packages=(
   cmake g++ make pkg-config binutils          # toolchain; nm/readelf for the ABI test
   libeigen3-dev libboost-dev doctest-dev      # the design card: Eigen, Boost.DLL, doctest
   nlohmann-json3-dev libcli11-dev libfast-float-dev
+  abigail-tools                               # the ABI baseline check (abidiff)
   python3 python3-numpy python3-scipy python3-sklearn python3-pytest python3-setuptools python3-pip
 )
 missing=()

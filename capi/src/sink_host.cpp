@@ -299,6 +299,35 @@ struct SinkHost::Sink {
         }
     }
 
+    // Calls the plugin's create; throws Error(plugin) with its message if it refuses.
+    void create(const std::vector<std::pair<std::string, std::string>>& options) {
+        std::vector<const char*> keys, values;
+        for (const auto& [key, value] : options) {
+            keys.push_back(key.c_str());
+            values.push_back(value.c_str());
+        }
+        ll_sink_config config{};
+        config.struct_size = sizeof config;
+        config.count = static_cast<uint32_t>(keys.size());
+        config.keys = keys.empty() ? nullptr : keys.data();
+        config.values = values.empty() ? nullptr : values.data();
+        config.name = name.c_str();
+        config.plugin_path = plugin_path.c_str();
+
+        char error[kCreateErrorSize] = "";
+        int status = 0;
+        std::string thrown;
+        if (!guarded([&] { status = table->create(&config, &services, &instance, error, sizeof error); }, thrown))
+            fail(ErrorCode::plugin, "sink '" + name + "': create " + thrown);
+        error[sizeof error - 1] = '\0';  // in case the plugin forgot the terminator
+        if (status != 0)
+            fail(ErrorCode::plugin, "sink '" + name + "': " +
+                                        (error[0] ? std::string(error)
+                                                  : "create failed with status " + std::to_string(status) +
+                                                        " and no message"));
+        created = true;
+    }
+
     // Why the last call failed, in the plugin's words if it has any.
     std::string failure(int status) const {
         const char* message = nullptr;
@@ -328,38 +357,8 @@ void SinkHost::add(const std::string& spec_text) {
     sink->log = &log_;
     sink->services = {sizeof(ll_sink_host), LL_SINK_ABI_MAJOR, LL_SINK_ABI_MINOR, "linlearn",
                       LINLEARN_VERSION_STRING, sink.get(), &Sink::log_from_plugin};
-
-    std::vector<const char*> keys, values;
-    for (const auto& [key, value] : spec.options) {
-        keys.push_back(key.c_str());
-        values.push_back(value.c_str());
-    }
-    ll_sink_config config{};
-    config.struct_size = sizeof config;
-    config.count = static_cast<uint32_t>(keys.size());
-    config.keys = keys.empty() ? nullptr : keys.data();
-    config.values = values.empty() ? nullptr : values.data();
-    config.name = sink->name.c_str();
-    config.plugin_path = sink->plugin_path.c_str();
-
-    char error[kCreateErrorSize] = "";
-    int status = 0;
-    std::string thrown;
-    bool returned;
-    {
-        Stopwatch watch(seconds_);
-        returned = guarded([&] {
-            status = sink->table->create(&config, &sink->services, &sink->instance, error, sizeof error);
-        }, thrown);
-    }
-    error[sizeof error - 1] = '\0';  // in case the plugin forgot the terminator
-    if (!returned) fail(ErrorCode::plugin, "sink '" + sink->name + "': create " + thrown);
-    if (status != 0)
-        fail(ErrorCode::plugin, "sink '" + sink->name + "': " +
-                                    (error[0] ? std::string(error)
-                                              : "create failed with status " +
-                                                    std::to_string(status) + " and no message"));
-    sink->created = true;
+    Stopwatch watch(seconds_);
+    sink->create(spec.options);
     sinks_.push_back(std::move(sink));
 }
 

@@ -44,10 +44,14 @@ done
 readelf -d "$prefix/$libdir/liblinlearn.so.1" | grep -q 'SONAME.*\[liblinlearn\.so\.1\]' || die "SONAME"
 # Nothing private: no static core, no C++ headers.
 [ -z "$(find "$prefix" -name '*.a' -o -name '*.hpp')" ] || die "private files installed: $(find "$prefix" -name '*.a' -o -name '*.hpp')"
-# Nothing that points back into the build or source tree (RUNPATHs, the CMake package,
-# the .pc), so that the installed tree works alone, moved, or packaged.
+# Nothing that points back into the build or source tree, so that the installed tree
+# works alone, moved, or packaged: not in the text files (CMake package, .pc; -I skips
+# binaries, whose debug info may name sources), not in a RUNPATH.
 for p in "$build/$libdir/" "$build/bin" "$build/CMakeFiles" "$src/capi" "$src/cmake"; do
-  if grep -rlF "$p" "$prefix" >"$work/leaks" 2>/dev/null; then die "'$p' in: $(cat "$work/leaks")"; fi
+  if grep -rlIF "$p" "$prefix" >"$work/leaks" 2>/dev/null; then die "'$p' in: $(cat "$work/leaks")"; fi
+done
+find "$prefix" -type f \( -name '*.so*' -o -path '*/bin/*' \) | while read -r f; do
+  if readelf -d "$f" | grep -E 'R(UN)?PATH' | grep -F "$build"; then die "build RUNPATH in $f"; fi
 done
 # The command finds its library beside it, wherever the tree is installed.
 readelf -d "$prefix/bin/linlearn" | grep -E 'R(UN)?PATH' | grep -qF "[\$ORIGIN/../$libdir]" ||
@@ -103,7 +107,7 @@ export PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig"
 [ "$(cd "$(pkg-config --variable=plugindir linlearn)" && pwd -P)" = "$(cd "$prefix/$libdir/linlearn/plugins" && pwd -P)" ] ||
   die "pkg-config plugindir"
 echo "pkg-config --cflags --libs linlearn: $(pkg-config --cflags --libs linlearn)"
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086 # the flags are lists of words
 "$cc" -std=c11 $warn ${CFLAGS:-} "$src"/examples/embed_c/*.c $(pkg-config --cflags --libs linlearn) -pthread \
   ${LDFLAGS:-} -o "$work/embed_c_pc" || die "cc with pkg-config"
 (cd "$work" && LD_LIBRARY_PATH="$prefix/$libdir" "$work/embed_c_pc" "$work/embed_c_pc.llmodel") >"$work/embed_c_pc.out" 2>&1 ||
@@ -125,6 +129,6 @@ for f in metrics.json events.jsonl epochs.csv model.llmodel; do
 done
 grep -q '"status": "completed"' "$work/out/metrics.json" && grep -q '"test:binary_classification_accuracy"' "$work/out/metrics.json" ||
   die "metrics.json: no completed run with a test accuracy: $(cat "$work/out/metrics.json")"
-echo "ok: $(ls "$work/out" | tr '\n' ' ')"
+echo "ok: metrics.json, events.jsonl, epochs.csv, model.llmodel"
 
 printf '\ncheck_install: all ok\n'
