@@ -382,8 +382,8 @@ void run_checks(Report& report, const fs::path& path, const fs::path& scratch) {
     void* instance = try_create(report, *table, Config({}, path.string()), first_error, created);
     if (!created) {
         const std::string out = (scratch / "sink-check.out").string();
+        report.line("INFO", "create with no options refused (" + quoted(first_error.c_str()) + "); trying path=" + out);
         instance = try_create(report, *table, Config({{"path", out}}, path.string()), error, created);
-        report.line("INFO", "create with no options refused (" + quoted(first_error.c_str()) + "); tried path=" + out);
     }
     if (!report.check(created, "create" + (created ? std::string() : ": " + quoted(error.c_str())))) return;
     drive(report, *table, instance);
@@ -394,28 +394,17 @@ void run_checks(Report& report, const fs::path& path, const fs::path& scratch) {
     list_outputs(report, scratch);
 }
 
-}  // namespace
-
-int sink_check(const std::string& path_text, std::ostream& out) {
-    std::error_code ec;
-    const fs::path path = fs::absolute(path_text, ec).lexically_normal();
-    out << "sink-check " << path.string() << " (host sink ABI " << LL_SINK_ABI_MAJOR << "." << LL_SINK_ABI_MINOR
-        << ")\n";
-
-    std::string scratch_template = (fs::temp_directory_path(ec) / "linlearn-sink-check-XXXXXX").string();
-    const char* scratch = ::mkdtemp(scratch_template.data());
+// Runs the checks in a child process and returns its report, with a last FAIL line if
+// the child did not end normally (the plugin crashed, hung or aborted).
+std::string run_isolated(const fs::path& path, const std::string& scratch) {
     int pipe_fds[2];
-    if (!scratch || ::pipe(pipe_fds) != 0) {
-        out << "  FAIL  cannot set up the check: " << std::strerror(errno) << "\nresult: FAIL\n";
-        return 1;
-    }
-    out.flush();
+    if (::pipe(pipe_fds) != 0) return "  FAIL  cannot set up the check: " + std::string(std::strerror(errno)) + "\n";
     std::fflush(nullptr);  // nothing buffered may be written twice by the child
-
     const pid_t child = ::fork();
-    if (child == 0) {  // the child: the plugin's stdout goes to a file, the report to the pipe
+    const int fork_errno = errno;
+    if (child == 0) {  // the plugin's stdout goes to a file, the report to the pipe
         ::close(pipe_fds[0]);
-        const int sink_out = ::open((std::string(scratch) + "/stdout.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        const int sink_out = ::open((scratch + "/stdout.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (sink_out >= 0) ::dup2(sink_out, STDOUT_FILENO);
         ::alarm(60);  // a hanging plugin is killed and reported
         Report report(pipe_fds[1]);
@@ -428,22 +417,35 @@ int sink_check(const std::string& path_text, std::ostream& out) {
     char buffer[4096];
     for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) text.append(buffer, n);
     ::close(pipe_fds[0]);
-    int status = 0;
-    if (child > 0) ::waitpid(child, &status, 0);
-    fs::remove_all(scratch, ec);
+    if (child < 0) return text + "  FAIL  cannot start the check: " + std::strerror(fork_errno) + "\n";
 
-    if (child < 0) text += "  FAIL  cannot start the check: " + std::string(std::strerror(errno)) + "\n";
-    else if (WIFSIGNALED(status))
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (WIFSIGNALED(status))
         text += "  FAIL  the plugin crashed or hung (signal " + std::to_string(WTERMSIG(status)) + ", " +
                 strsignal(WTERMSIG(status)) + ") after the last line above\n";
     else if (WEXITSTATUS(status) != 0)
         text += "  FAIL  the check process exited with status " + std::to_string(WEXITSTATUS(status)) +
                 " after the last line above\n";
-    const size_t failures = [&] {
-        size_t n = 0;
-        for (size_t at = text.find("  FAIL  "); at != std::string::npos; at = text.find("  FAIL  ", at + 1)) ++n;
-        return n;
-    }();
+    return text;
+}
+
+}  // namespace
+
+int sink_check(const std::string& path_text, std::ostream& out) {
+    std::error_code ec;
+    const fs::path path = fs::absolute(path_text, ec).lexically_normal();
+    out << "sink-check " << path.string() << " (host sink ABI " << LL_SINK_ABI_MAJOR << "." << LL_SINK_ABI_MINOR
+        << ")" << std::endl;
+
+    std::string scratch = (fs::temp_directory_path(ec) / "linlearn-sink-check-XXXXXX").string();
+    const std::string text = ::mkdtemp(scratch.data())
+                                 ? run_isolated(path, scratch)
+                                 : "  FAIL  cannot make a scratch folder: " + std::string(std::strerror(errno)) + "\n";
+    fs::remove_all(scratch, ec);
+
+    size_t failures = 0;
+    for (size_t at = text.find("  FAIL  "); at != std::string::npos; at = text.find("  FAIL  ", at + 1)) ++failures;
     out << text << "result: " << (failures ? "FAIL (" + std::to_string(failures) + " failed)" : std::string("PASS"))
         << "\n";
     return failures ? 1 : 0;

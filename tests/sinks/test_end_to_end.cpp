@@ -114,6 +114,27 @@ TEST_CASE("every built-in sink writes what the callback received, for each predi
     }
 }
 
+TEST_CASE("stdout: format=jsonl is what the callback received; the table has a row per epoch") {
+    const std::string dir = scratch_dir("e2e_stdout");
+    const std::vector<std::pair<std::string, std::string>> hyperparameters = {
+        {"predictor_type", "binary_classifier"}, {"epochs", "3"}, {"early_stopping_patience", "10"}};
+    Run jsonl, table;
+    {
+        const CaptureStdout capture(dir + "/jsonl.txt");
+        jsonl = train("breast_cancer", hyperparameters, {"stdout:format=jsonl"});
+    }
+    {
+        const CaptureStdout capture(dir + "/table.txt");
+        table = train("breast_cancer", hyperparameters, {"stdout"});
+    }
+    REQUIRE_MESSAGE(jsonl.status == LL_OK, jsonl.error);
+    REQUIRE_MESSAGE(table.status == LL_OK, table.error);
+    check_json_lines(read_file(dir + "/jsonl.txt"), jsonl.events, true);
+    const std::string text = read_file(dir + "/table.txt");
+    for (const char* row : {"\n    0  ", "\n    1  ", "\n    2  ", "\nrun completed in "})
+        CHECK_MESSAGE(text.find(row) != std::string::npos, text);
+}
+
 TEST_CASE("on_error=warn: a sink failing mid-run is reported once as a diagnostic, training goes on") {
     const std::string dir = scratch_dir("e2e_warn");
     const std::string failing = fixture("event_fails");

@@ -111,7 +111,8 @@ typedef struct ll_event {
     /* run_end (status, message, best_epoch, model_path, times); diagnostic (message) */
     uint32_t status;             /* LL_STATUS_*; LL_STATUS_RUNNING before run_end */
     const char* message;         /* failure reason, diagnostic text, early-stop reason; or NULL */
-    int32_t best_epoch;          /* epoch of the selected checkpoint; -1 when none */
+    int32_t best_epoch;          /* epoch_end: the epoch of the best checkpoint so far;
+                                    model_selected, run_end: of the selected one; -1 when none */
     const char* model_path;      /* where the model was saved, or NULL */
     double total_time_s;         /* wall time of the whole run */
     double sink_time_s;          /* wall time spent inside callbacks and sinks */
