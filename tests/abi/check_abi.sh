@@ -3,7 +3,7 @@
 # Fails on an incompatible ABI change (abidiff's bit 8) or an abidiff error (bits 1, 2).
 set -u
 abidiff=$1 baseline=$2 library=$3 headers=$4
-"$abidiff" --hd1 "$headers" --hd2 "$headers" --no-added-syms "$baseline" "$library"
+"$abidiff" --exported-interfaces-only --hd1 "$headers" --hd2 "$headers" --no-added-syms "$baseline" "$library"
 rc=$?
 if (( rc & 8 )); then
   echo "FAIL: incompatible ABI change against $baseline (see above)"; exit 1
