@@ -15,6 +15,17 @@ namespace linlearn {
 
 enum class PredictKind { score = 0, label = 1, raw = 2 };
 
+// What incremental training needs beyond the weights: the scaler the model was trained
+// with and its optimizer's state (SageMaker's incremental training resumes from these).
+struct TrainingState {
+    Eigen::VectorXf mean, inv_std;  // features
+    double label_mean = 0, label_std = 1;
+    Eigen::MatrixXf m1, m2;  // optimizer moments in the standardized space, features × outputs
+    Eigen::VectorXf bm1, bm2;
+    int64_t steps = 0;
+    double learning_rate = 0;
+};
+
 struct LinearModel {
     Predictor predictor = Predictor::binary;
     Loss loss = Loss::logistic;
@@ -29,6 +40,8 @@ struct LinearModel {
     int best_epoch = -1, best_model = 0;
     RunStatus status = RunStatus::completed;
     std::vector<std::pair<std::string, std::string>> hyperparameters;
+    bool has_state = false;
+    TrainingState state;
 
     int64_t num_features() const { return W.rows(); }
     int outputs() const { return static_cast<int>(W.cols()); }

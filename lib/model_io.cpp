@@ -4,7 +4,8 @@
 //   u32      header length H
 //   u64      payload length P (= H + 4·(features·outputs + outputs))
 //   H bytes  JSON header: predictor, loss, shapes, threshold, provenance
-//   floats   W column by column, then b
+//   floats   W column by column, then b; then, when the header says "state": the
+//            training state (mean, inv_std, m1, m2 column by column, bm1, bm2)
 //   u32      CRC-32 of everything before it
 // Every length is checked against the file's size before anything is allocated.
 #include <array>
@@ -48,6 +49,13 @@ template <class T> T get(const std::string& in, size_t at) {
     return v;
 }
 
+// Floats of the training state: mean, inv_std (features each), m1, m2 (features ×
+// outputs each), bm1, bm2 (outputs each).
+uint64_t state_floats(int64_t features, int64_t outputs) {
+    return 2 * static_cast<uint64_t>(features) + 2 * static_cast<uint64_t>(features * outputs) +
+           2 * static_cast<uint64_t>(outputs);
+}
+
 template <class E> E enum_from(const nlohmann::json& j, const char* key, int count) {
     const int v = j.at(key).get<int>();
     if (v < 0 || v >= count) throw std::out_of_range(std::string(key) + " out of range");
@@ -72,8 +80,12 @@ std::string serialize_model(const LinearModel& m) {
                         {"best_model", m.best_model},
                         {"status", static_cast<int>(m.status)},
                         {"hyperparameters", m.hyperparameters}};
+    if (m.has_state)
+        h["state"] = {{"label_mean", m.state.label_mean}, {"label_std", m.state.label_std},
+                      {"steps", m.state.steps}, {"learning_rate", m.state.learning_rate}};
     const std::string header = h.dump();
-    const uint64_t floats = static_cast<uint64_t>(m.W.size() + m.b.size());
+    const uint64_t floats = static_cast<uint64_t>(m.W.size() + m.b.size()) +
+                            (m.has_state ? state_floats(m.num_features(), m.outputs()) : 0);
     std::string out(kMagic, 8);
     put<uint32_t>(out, kFormatVersion);
     put<uint32_t>(out, static_cast<uint32_t>(header.size()));
@@ -81,6 +93,11 @@ std::string serialize_model(const LinearModel& m) {
     out += header;
     out.append(reinterpret_cast<const char*>(m.W.data()), 4 * m.W.size());
     out.append(reinterpret_cast<const char*>(m.b.data()), 4 * m.b.size());
+    if (m.has_state) {
+        const TrainingState& t = m.state;
+        auto add = [&](const auto& a) { out.append(reinterpret_cast<const char*>(a.data()), 4 * a.size()); };
+        add(t.mean), add(t.inv_std), add(t.m1), add(t.m2), add(t.bm1), add(t.bm2);
+    }
     put<uint32_t>(out, crc32(out.data(), out.size()));
     return out;
 }
@@ -122,17 +139,35 @@ LinearModel deserialize_model(const std::string& in, const std::string& origin) 
         m.best_model = h.at("best_model").get<int>();
         m.status = enum_from<RunStatus>(h, "status", 5);
         m.hyperparameters = h.at("hyperparameters").get<std::vector<std::pair<std::string, std::string>>>();
+        if (h.contains("state")) {
+            const auto& st = h.at("state");
+            m.has_state = true;
+            m.state.label_mean = st.at("label_mean").get<double>();
+            m.state.label_std = st.at("label_std").get<double>();
+            m.state.steps = st.at("steps").get<int64_t>();
+            m.state.learning_rate = st.at("learning_rate").get<double>();
+        }
     } catch (const std::exception& e) {
         throw bad(std::string("bad header: ") + e.what());
     }
     if (features < 0 || features > (int64_t{1} << 40) || outputs < 1 || outputs > (1 << 24) ||
-        static_cast<uint64_t>(features + 1) * outputs * 4 != plen - hlen)
+        (static_cast<uint64_t>(features + 1) * outputs + (m.has_state ? state_floats(features, outputs) : 0)) * 4 !=
+            plen - hlen)
         throw bad("the header's shape (" + std::to_string(features) + " x " + std::to_string(outputs) +
                   ") does not match the stored weights");
-    m.W.resize(features, outputs);
-    m.b.resize(outputs);
-    std::memcpy(m.W.data(), in.data() + kFixed + hlen, 4 * m.W.size());
-    std::memcpy(m.b.data(), in.data() + kFixed + hlen + 4 * m.W.size(), 4 * m.b.size());
+    const char* at = in.data() + kFixed + hlen;
+    auto take = [&](auto& a, Eigen::Index rows, Eigen::Index cols) {
+        a.resize(rows, cols);
+        std::memcpy(a.data(), at, 4 * a.size());
+        at += 4 * a.size();
+    };
+    take(m.W, features, outputs);
+    take(m.b, outputs, 1);
+    if (m.has_state) {
+        TrainingState& t = m.state;
+        take(t.mean, features, 1), take(t.inv_std, features, 1), take(t.m1, features, outputs),
+            take(t.m2, features, outputs), take(t.bm1, outputs, 1), take(t.bm2, outputs, 1);
+    }
     return m;
 }
 

@@ -20,6 +20,25 @@ Optimizers::Optimizers(const TrainConfig& config, Eigen::Index features)
     for (const auto& s : config.models) lr_.push_back(s.learning_rate);
 }
 
+void Optimizers::export_state(int model, TrainingState& out) const {
+    const Eigen::Index c0 = Eigen::Index(model) * K_;
+    out.m1 = m1_.middleCols(c0, K_);
+    out.m2 = m2_.middleCols(c0, K_);
+    out.bm1 = bm1_.segment(c0, K_);
+    out.bm2 = bm2_.segment(c0, K_);
+    out.steps = t_;
+    out.learning_rate = lr_[static_cast<size_t>(model)];
+}
+
+void Optimizers::import_state(const TrainingState& in) {
+    const int models = static_cast<int>(lr_.size());
+    m1_ = in.m1.replicate(1, models);
+    m2_ = in.m2.replicate(1, models);
+    bm1_ = in.bm1.replicate(models, 1);
+    bm2_ = in.bm2.replicate(models, 1);
+    t_ = in.steps;  // Adam's bias correction goes on from where it was
+}
+
 // Adam's bias-corrected step size, or the plain rate for the others.
 static double effective_lr(const ModelSettings& s, double lr, int64_t t) {
     if (s.optimizer != Optimizer::adam) return lr;

@@ -7,6 +7,7 @@
 
 #include "config.hpp"
 #include "gradient.hpp"
+#include "model.hpp"
 
 namespace linlearn {
 
@@ -20,6 +21,9 @@ public:
     void step(Eigen::MatrixXf& W, Eigen::VectorXf& b, const Gradient& grad, int num_threads);
 
     double learning_rate(int model) const { return lr_[static_cast<size_t>(model)]; }
+    // Incremental training: one model's moments out, and in for every model.
+    void export_state(int model, TrainingState& out) const;
+    void import_state(const TrainingState& in);
     int64_t steps() const { return t_; }
 
 private:

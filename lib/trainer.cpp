@@ -86,6 +86,7 @@ struct Checkpoint {
     Eigen::VectorXf b;
     double threshold = 0.5;
     MetricList train_metrics, validation_metrics;
+    TrainingState state;  // the optimizer's moments at this checkpoint
 };
 
 // Per-model results of one epoch's evaluation.
@@ -119,6 +120,8 @@ private:
     void epoch_end(const EpochScores& s, int epoch, double rows_per_s, double lr);
     LinearModel finish(RunStatus status, const std::string& message);
     void warn(const std::vector<Warning>& warnings, int epoch);
+    void start_from(const LinearModel& m);
+    void check_initial_model(const LinearModel& m) const;
 
     const Hyperparameters& hp_;
     Dataset train_;
@@ -140,6 +143,7 @@ private:
     Clock::time_point start_;
     double sink_seconds_ = 0;
     std::unique_ptr<Diagnostics> diagnostics_;
+    Optimizers* optimizer_ = nullptr;  // the run's, while it trains
     bool finishing_ = false;  // model_selected/run_end under way
 };
 
@@ -200,7 +204,16 @@ void Run::prepare() {
         if (kv.first == "feature_dim") kv.second = std::to_string(d_);
         if (kv.first == "num_threads") kv.second = std::to_string(threads_);
     }
-    scaler_ = fit_scaler(train_, cfg_);
+    const LinearModel* init_model = opt_.initial_model;
+    if (init_model) check_initial_model(*init_model);
+    if (init_model && init_model->has_state) {
+        scaler_.mean = init_model->state.mean;
+        scaler_.inv_std = init_model->state.inv_std;
+        scaler_.label_mean = init_model->state.label_mean;
+        scaler_.label_std = init_model->state.label_std;
+    } else {
+        scaler_ = fit_scaler(train_, cfg_);
+    }
     // Train metrics each epoch cost a pass and a sort per model: above kTrainEvalRows
     // rows they are computed on a seeded sample of that many rows.
     train_eval_ = train_;
@@ -228,6 +241,28 @@ void Run::prepare() {
     const Eigen::Index cols = Eigen::Index(K_) * cfg_.num_models();
     W_ = init.replicate(1, cfg_.num_models());
     b_ = Eigen::VectorXf::Constant(cols, cfg_.use_bias ? static_cast<float>(cfg_.init_bias) : 0.f);
+    if (init_model) start_from(*init_model);
+}
+
+void Run::check_initial_model(const LinearModel& m) const {
+    if (m.predictor != cfg_.predictor || m.loss != cfg_.loss || m.outputs() != K_ || m.num_features() != d_)
+        fail(ErrorCode::invalid_argument,
+             std::string("the initial model (") + to_string(m.predictor) + ", " + to_string(m.loss) + ", " +
+                 std::to_string(m.num_features()) + " features, " + std::to_string(m.outputs()) +
+                 " outputs) does not fit this training (" + to_string(cfg_.predictor) + ", " + to_string(cfg_.loss) +
+                 ", " + std::to_string(d_) + " features, " + std::to_string(K_) + " outputs)");
+}
+
+// Every model starts from the initial model's weights, mapped into this run's
+// standardized space (the inverse of raw_weights()).
+void Run::start_from(const LinearModel& m) {
+    const float ys = static_cast<float>(cfg_.predictor == Predictor::regressor ? scaler_.label_std : 1.0);
+    const float ym = static_cast<float>(cfg_.predictor == Predictor::regressor ? scaler_.label_mean : 0.0);
+    const Eigen::MatrixXf Wr = m.W / ys;
+    const Eigen::MatrixXf Wn = scaler_.inv_std.cwiseInverse().asDiagonal() * Wr;
+    const Eigen::VectorXf bn = (m.b.array() - ym).matrix() / ys + Wr.transpose() * scaler_.mean;
+    W_ = Wn.replicate(1, cfg_.num_models());
+    b_ = bn.replicate(cfg_.num_models(), 1);
 }
 
 void Run::run_start() {
@@ -350,6 +385,7 @@ void Run::update_checkpoint(const EpochScores& s, int epoch) {
     best_.b = b.segment(Eigen::Index(m_best) * K_, K_);
     best_.threshold = s.threshold[m_best];
     best_.train_metrics = s.train[m_best];
+    if (optimizer_) optimizer_->export_state(m_best, best_.state);
     best_.validation_metrics = validation_ ? s.validation[m_best] : MetricList{};
 }
 
@@ -397,6 +433,12 @@ LinearModel Run::finish(RunStatus status, const std::string& message) {
     m.best_epoch = best_.epoch;
     m.best_model = best_.model;
     m.status = status;
+    m.has_state = true;
+    m.state = best_.state;
+    m.state.mean = scaler_.mean;
+    m.state.inv_std = scaler_.inv_std;
+    m.state.label_mean = scaler_.label_mean;
+    m.state.label_std = scaler_.label_std;
     // The model records the settings it was trained with: the selected model's.
     const auto selected = settings_params(cfg_.models[static_cast<size_t>(best_.model)], cfg_.use_lr_scheduler);
     m.hyperparameters = cfg_.resolved;
@@ -438,6 +480,8 @@ LinearModel Run::execute() {
         started = true;
         run_start();
         Optimizers opt(cfg_, d_);
+        if (opt_.initial_model && opt_.initial_model->has_state) opt.import_state(opt_.initial_model->state);
+        optimizer_ = &opt;
         BatchGradient grad(cfg_, train_, scaler_, threads_);
         for (int epoch = 0; epoch < cfg_.epochs; ++epoch) {
             const double rows_per_s = train_epoch(opt, grad, epoch);
@@ -461,6 +505,7 @@ LinearModel Run::execute() {
             fail(ErrorCode::internal, "every model diverged (non-finite loss); try a smaller learning_rate");
         return finish(RunStatus::completed, "");
     } catch (const Cancelled&) {
+        optimizer_ = nullptr;  // it lived in the try block
         if (best_.valid) return finish(RunStatus::cancelled, "cancelled");
         Event end = base_event(EventKind::run_end);
         end.status = RunStatus::cancelled;
@@ -472,6 +517,7 @@ LinearModel Run::execute() {
         emit(std::move(end));
         fail(ErrorCode::cancelled, why);
     } catch (const std::exception& ex) {
+        optimizer_ = nullptr;
         if (started) {  // the last event of every run, even a failed one
             Event end = base_event(EventKind::run_end);
             end.status = RunStatus::failed;

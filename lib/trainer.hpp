@@ -17,6 +17,9 @@ struct TrainOptions {
     std::string model_path;           // empty: not saved
     const std::atomic<bool>* cancel = nullptr;  // polled before every mini-batch
     EventHandler on_event;            // may be empty
+    // Incremental training: every model starts from this model's weights, and from its
+    // scaler and optimizer moments when it carries them (TrainingState).
+    const LinearModel* initial_model = nullptr;
 };
 
 // Returns the selected model. A run cancelled (or stopped by on_event) after at least

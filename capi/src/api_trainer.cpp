@@ -110,6 +110,19 @@ LL_API int ll_trainer_set_option(ll_trainer* t, const char* key, const char* val
     });
 }
 
+LL_API int ll_trainer_set_initial_model(ll_trainer* t, const ll_model* m) {
+    return guarded(__func__, [&] {
+        check(t, "t");
+        require_idle(t);
+        if (!m) {
+            t->initial_model.reset();
+            return;
+        }
+        check(m, "m");
+        t->initial_model = std::make_unique<LinearModel>(m->model);
+    });
+}
+
 LL_API int ll_trainer_set_callback(ll_trainer* t, ll_event_callback cb, void* user_data) {
     return guarded(__func__, [&] {
         check(t, "t");
@@ -148,6 +161,7 @@ LL_API int ll_trainer_fit(ll_trainer* t, const ll_dataset* train, const ll_datas
         opt.run_id = t->run_id;
         opt.model_path = t->model_path;
         opt.cancel = &t->cancel;
+        opt.initial_model = t->initial_model.get();
         opt.on_event = [t](const Event& e) { return deliver(t, e); };
         auto model = std::make_unique<ll_model>();
         try {

@@ -29,6 +29,7 @@ struct ll_trainer {
     std::atomic<bool> cancel{false};
     std::atomic<bool> running{false};
     std::unique_ptr<linlearn::capi::SinkHost> sinks = std::make_unique<linlearn::capi::SinkHost>();
+    std::unique_ptr<linlearn::LinearModel> initial_model;  // incremental training, or null
 };
 
 struct ll_model {

@@ -261,3 +261,43 @@ TEST_CASE("trainer: a model trained among others follows the same path as traine
         }
     }
 }
+
+TEST_CASE("trainer: incremental training resumes from a saved model") {
+    Eigen::VectorXd w_true;
+    double b_true;
+    const Dataset data = regression_data(1000, 5, 9, w_true, b_true);
+    Hyperparameters hp = regressor_hp();
+    hp.set("epochs", "3");
+    auto first_loss = [&](const LinearModel* start, LinearModel& out) {
+        double loss = -1;
+        TrainOptions opt;
+        opt.initial_model = start;
+        opt.on_event = [&](const Event& e) {
+            if (e.kind == EventKind::epoch_end && loss < 0)
+                for (const auto& s : e.metric_sets)
+                    if (s.model == 0) loss = metric_value(s.metrics, "objective_loss");
+            return true;
+        };
+        out = train(hp, data, nullptr, nullptr, opt);
+        return loss;
+    };
+    LinearModel first, resumed, fresh;
+    const double fresh_loss = first_loss(nullptr, fresh);
+    first_loss(nullptr, first);
+    // The file keeps what resuming needs: scaler and optimizer state.
+    first = deserialize_model(serialize_model(first), "mem");
+    REQUIRE(first.has_state);
+    CHECK(first.state.steps > 0);
+    const double resumed_loss = first_loss(&first, resumed);
+    const double first_final = metric_value(first.evaluate(data), "objective_loss");
+    // The first epoch of the resumed run starts where the first run ended, not from scratch.
+    CHECK(resumed_loss < fresh_loss / 10);
+    CHECK(resumed_loss <= first_final * 1.05);
+
+    Hyperparameters clf;
+    clf.set("predictor_type", "binary_classifier");
+    const Dataset labels01 = binary_data(100, 5, 1);
+    TrainOptions bad;
+    bad.initial_model = &first;  // a regressor's model for a classifier
+    CHECK_THROWS_WITH_AS(train(clf, labels01, nullptr, nullptr, bad), doctest::Contains("does not fit"), Error);
+}

@@ -118,6 +118,12 @@ LL_API int ll_trainer_get(const ll_trainer* t, const char* key, char* buf, size_
 /* Run options that are not hyperparameters: "run_id" (default: generated),
  * "model_path" (save the final model there, atomically, before run_end). */
 LL_API int ll_trainer_set_option(ll_trainer* t, const char* key, const char* value);
+/* Incremental training: the next fits start every model from m's weights, and from the
+ * scaler and optimizer moments saved with it, instead of from a random draw (SageMaker's
+ * incremental training). m must have the same predictor type, loss, feature count and
+ * outputs as the training. The model is copied: the caller may free it at once. NULL
+ * clears it. */
+LL_API int ll_trainer_set_initial_model(ll_trainer* t, const ll_model* m);
 /* Installs the event callback (NULL removes it). user_data is passed back untouched. */
 LL_API int ll_trainer_set_callback(ll_trainer* t, ll_event_callback cb, void* user_data);
 /* Adds a metric sink by spec "NAME[:key=value,...]" (json, csv, stdout, any installed
