@@ -10,4 +10,6 @@ Action add_train(CLI::App& app);
 Action add_predict(CLI::App& app);
 Action add_evaluate(CLI::App& app);
 Action add_sink_check(CLI::App& app);
+Action add_compare(CLI::App& app);
+Action add_report(CLI::App& app);
 }  // namespace linlearn::cli

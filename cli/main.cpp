@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
     sub("train", "train a model; write it and its metrics to an output folder", add_train);
     sub("predict", "predict with a saved model (scores and labels)", add_predict);
     sub("evaluate", "print a saved model's metrics on labelled data", add_evaluate);
+    sub("compare", "finished runs side by side: differing hyperparameters, final metrics, best epoch, time",
+        add_compare);
+    sub("report", "learning curves of one or more runs as one self-contained HTML file", add_report);
     sub("sink-check", "load a sink plugin and drive it through a synthetic run", add_sink_check);
     try {
         app.parse(argc, argv);

@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfast-float-dev
   abigail-tools                               # the ABI baseline check (abidiff)
   python3 python3-numpy python3-scipy python3-sklearn python3-pytest python3-setuptools python3-pip
+  chromium                                    # renders `linlearn report`'s HTML in tests/cli (headless)
 )
 missing=()
 for p in "${packages[@]}"; do

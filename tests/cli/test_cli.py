@@ -140,3 +140,19 @@ def test_help_everywhere():
     for sub in ([], ["train"], ["predict"], ["evaluate"], ["sink-check"]):
         p = run(*sub, "--help")
         assert "Usage" in p.stdout or "usage" in p.stdout.lower()
+
+
+def test_initial_model_resumes_training(trained, tmp_path):
+    out, _ = trained
+    p = run("train", "-q", "--train", data("breast_cancer.train.csv"), "--validation",
+            data("breast_cancer.validation.csv"), "--hp", "predictor_type=binary_classifier", "--hp", "epochs=1",
+            "--hp", "num_models=1", "--initial-model", str(out / "model.llmodel"), "-o", str(tmp_path / "more"))
+    first = json.loads((out / "metrics.json").read_text())["metrics"]["validation:objective_loss"]
+    resumed = [json.loads(l) for l in (tmp_path / "more" / "events.jsonl").read_text().splitlines()]
+    epoch0 = next(e for e in resumed if e["event"] == "epoch_end")
+    # One epoch from the saved model is already about as good as the first run's end,
+    # far better than one epoch from a random start would be.
+    assert epoch0["models"][0]["validation"]["objective_loss"] < 1.5 * first
+    p = run("train", "-q", "--train", data("diabetes.train.csv"), "--hp", "predictor_type=regressor",
+            "--initial-model", str(out / "model.llmodel"), "-o", str(tmp_path / "bad"), check=False)
+    assert p.returncode != 0 and "does not fit" in p.stderr
