@@ -43,9 +43,9 @@ const std::vector<Spec>& specs() {
          false,
          {"accuracy", "f_beta", "precision_at_target_recall", "recall_at_target_precision",
           "loss_function", "f1", "cross_entropy_loss"}},
-        {"early_stopping_patience", "3", Kind::integer, 1, inf, false, false, false, {}},
+        {"early_stopping_patience", "3", Kind::integer, 1, 2147483647, false, false, false, {}},
         {"early_stopping_tolerance", "0.001", Kind::real, 0, inf, true, false, false, {}},
-        {"epochs", "15", Kind::integer, 1, inf, false, false, false, {}},
+        {"epochs", "15", Kind::integer, 1, 2147483647, false, false, false, {}},
         {"f_beta", "1.0", Kind::real, 0, inf, true, false, false, {}},
         {"huber_delta", "1.0", Kind::real, 0, inf, true, false, false, {}},
         {"init_bias", "0", Kind::real, -inf, inf, false, false, false, {}},
@@ -222,6 +222,8 @@ void Hyperparameters::set_json(const std::string& text) {
     } catch (const nlohmann::json::parse_error& e) {
         fail(ErrorCode::invalid_argument,
              "hyperparameters JSON: " + std::string(e.what()) + " (byte " + std::to_string(e.byte) + ")");
+    } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double's range
+        fail(ErrorCode::invalid_argument, "hyperparameters JSON: " + std::string(e.what()));
     }
     if (!j.is_object())
         fail(ErrorCode::invalid_argument, "hyperparameters JSON: expected an object of key: value");

@@ -55,6 +55,24 @@ void sparse_scores(const CsrView& x, const Eigen::MatrixXf& W, const Eigen::Vect
     }
 }
 
+// Labels a classifier's metrics can count: 0/1, or 0..K-1; finite for regression.
+void check_labels_for(const LinearModel& m, const Dataset& data) {
+    const float* y = data.labels();
+    for (int64_t i = 0; i < data.rows(); ++i) {
+        const float v = y[i];
+        const bool ok = m.predictor == Predictor::regressor ? std::isfinite(v)
+                        : m.predictor == Predictor::binary  ? (v == 0 || v == 1)
+                                                            : (v >= 0 && v < m.num_classes && v == std::floor(v));
+        if (!ok)
+            fail(ErrorCode::invalid_argument,
+                 "evaluate: row " + std::to_string(i + 1) + " has label " + std::to_string(v) + "; the " +
+                     to_string(m.predictor) + " takes " +
+                     (m.predictor == Predictor::regressor ? std::string("finite labels")
+                      : m.predictor == Predictor::binary  ? std::string("labels 0 or 1")
+                                                          : "labels 0.." + std::to_string(m.num_classes - 1)));
+    }
+}
+
 void check_features(int64_t got, int64_t want) {
     if (got != want)
         fail(ErrorCode::invalid_argument, "the data has " + std::to_string(got) +
@@ -131,6 +149,7 @@ Eigen::MatrixXd LinearModel::scores(const Dataset& data) const {
 MetricList LinearModel::evaluate(const Dataset& data) const {
     check_features(data.cols(), num_features());
     if (!data.labels()) fail(ErrorCode::invalid_argument, "evaluate: the data has no labels");
+    check_labels_for(*this, data);
     Eigen::MatrixXf Z;
     linear_scores(data, W, b, Z, 1);
     return evaluate_scores({predictor, loss, loss_params, f_beta, top_k}, Z, data.labels(), data.weights(),

@@ -9,6 +9,7 @@
 //   u32      CRC-32 of everything before it
 // Every length is checked against the file's size before anything is allocated.
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -155,6 +156,17 @@ LinearModel deserialize_model(const std::string& in, const std::string& origin) 
             plen - hlen)
         throw bad("the header's shape (" + std::to_string(features) + " x " + std::to_string(outputs) +
                   ") does not match the stored weights");
+    // The header's fields must describe a model this library could have made.
+    const bool multiclass = m.predictor == Predictor::multiclass;
+    const bool loss_fits = m.predictor == Predictor::binary ? (m.loss == Loss::logistic || m.loss == Loss::hinge)
+                           : multiclass ? m.loss == Loss::softmax
+                                        : !(m.loss == Loss::logistic || m.loss == Loss::hinge || m.loss == Loss::softmax);
+    const int64_t want_outputs = multiclass ? m.num_classes : 1;
+    const int want_classes = m.predictor == Predictor::binary ? 2 : multiclass ? m.num_classes : 0;
+    if (!loss_fits || outputs != want_outputs || m.num_classes != want_classes || (multiclass && m.num_classes < 3) ||
+        m.top_k < 1 || !std::isfinite(m.threshold) || !std::isfinite(m.f_beta) || m.f_beta <= 0)
+        throw bad("inconsistent header (" + std::string(to_string(m.predictor)) + ", " + to_string(m.loss) + ", " +
+                  std::to_string(m.num_classes) + " classes, " + std::to_string(outputs) + " outputs)");
     const char* at = in.data() + kFixed + hlen;
     auto take = [&](auto& a, Eigen::Index rows, Eigen::Index cols) {
         a.resize(rows, cols);

@@ -38,7 +38,8 @@ TEST_CASE("hyperparameters: refusals name the key, the value and what is allowed
     CHECK(bad_int.find("'epochs'") != std::string::npos);
     CHECK(bad_int.find("'2.5'") != std::string::npos);
     CHECK(bad_int.find("an integer") != std::string::npos);
-    CHECK(error_of(hp, "epochs", "0").find(">= 1") != std::string::npos);
+    CHECK(error_of(hp, "epochs", "0").find("[1, 2147483647]") != std::string::npos);
+    CHECK(error_of(hp, "mini_batch_size", "0").find(">= 1") != std::string::npos);
     CHECK(error_of(hp, "beta_1", "1").find("[0, 1)") != std::string::npos);
     CHECK(error_of(hp, "learning_rate", "-1").find("> 0") != std::string::npos);
     CHECK(error_of(hp, "learning_rate", "nan") != "");
