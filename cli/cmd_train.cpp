@@ -69,6 +69,11 @@ int run_train(const TrainArgs& a) {
         Model start = load_model(a.initial_model);
         check(ll_trainer_set_initial_model(t.get(), start.get()));
     }
+    // The data is read before any sink opens its files: bad data must not truncate the
+    // logs of an earlier run in the same folder.
+    Dataset train = load_dataset(a.train, a.data_options);
+    Dataset validation = a.validation.empty() ? nullptr : load_dataset(a.validation, a.data_options);
+    Dataset test = a.test.empty() ? nullptr : load_dataset(a.test, a.data_options);
     std::error_code ec;
     fs::create_directories(a.output_dir, ec);
     if (ec) throw CommandError("cannot create the output folder '" + a.output_dir + "': " + ec.message());
@@ -86,10 +91,6 @@ int run_train(const TrainArgs& a) {
     for (const std::string& s : a.sinks) check(ll_trainer_add_sink(t.get(), s.c_str()));
     if (!rules.empty()) rules.install(t.get());
 
-    Dataset train = load_dataset(a.train, a.data_options);
-    Dataset validation = a.validation.empty() ? nullptr : load_dataset(a.validation, a.data_options);
-    Dataset test = a.test.empty() ? nullptr : load_dataset(a.test, a.data_options);
-
     g_running = t.get();
     auto previous = std::signal(SIGINT, on_sigint);
     auto previous_term = a.cancel_on_sigterm ? std::signal(SIGTERM, on_sigint) : SIG_ERR;
@@ -100,6 +101,7 @@ int run_train(const TrainArgs& a) {
     g_running = nullptr;
     // Before check(): a failed run's rules (notes, alerts that fired) are worth keeping.
     if (!rules.empty()) write_output((dir / "alerts.json").string(), rules.to_json());
+    if (status == LL_E_CANCELLED) throw CommandError(ll_last_error(), 130);  // as for SIGINT after an epoch
     check(status);
     Model model(raw_model);
     const ll_model_info info = model_info(model.get());

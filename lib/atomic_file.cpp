@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -56,6 +57,8 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
 }
 
 std::string read_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) io_fail("cannot read", path, EISDIR);
     std::ifstream in(path, std::ios::binary);
     if (!in) io_fail("cannot open", path, errno);
     std::ostringstream s;

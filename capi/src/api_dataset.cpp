@@ -11,6 +11,9 @@ void check_shape(int64_t rows, int64_t cols, const char* fn) {
     if (rows < 0 || cols <= 0)
         fail(ErrorCode::invalid_argument, std::string("shape ") + std::to_string(rows) + " x " +
                                               std::to_string(cols) + " is invalid (rows >= 0, cols >= 1)");
+    if (rows > (int64_t{1} << 62) / cols)  // rows * cols (and its bytes) must not overflow
+        fail(ErrorCode::invalid_argument, std::string("shape ") + std::to_string(rows) + " x " +
+                                              std::to_string(cols) + " is too large");
 }
 template <class T> std::vector<float> to_floats(const T* p, int64_t n) {
     return p ? std::vector<float>(p, p + n) : std::vector<float>{};
@@ -33,6 +36,7 @@ LL_API int ll_dataset_from_dense(const float* x, int64_t rows, int64_t cols, int
         require(out, "out");
         check_shape(rows, cols, __func__);
         if (rows > 0) require(x, "x");
+        check_shape(rows, std::max<int64_t>(row_stride, 1), __func__);
         if (row_stride < cols)
             fail(ErrorCode::invalid_argument, "row_stride " + std::to_string(row_stride) +
                                                   " is smaller than cols " + std::to_string(cols));
@@ -53,6 +57,7 @@ LL_API int ll_dataset_from_dense_f64(const double* x, int64_t rows, int64_t cols
         require(out, "out");
         check_shape(rows, cols, __func__);
         if (rows > 0) require(x, "x");
+        check_shape(rows, std::max<int64_t>(row_stride, 1), __func__);
         if (row_stride < cols)
             fail(ErrorCode::invalid_argument, "row_stride " + std::to_string(row_stride) +
                                                   " is smaller than cols " + std::to_string(cols));

@@ -39,9 +39,26 @@ public:
     OutputFile(const OutputFile&) = delete;
     OutputFile& operator=(const OutputFile&) = delete;
 
+    // Writes text (whole lines) with as few write(2) calls as the kernel allows, so that a
+    // crash leaves whole lines: stdio would split a long line at its buffer size. If a
+    // write fails part-way (disk full, file-size limit), the file is cut back to where the
+    // text began, so no partial line stays behind.
     void write(const std::string& text) {
-        if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
-            io_error("cannot write to", path_, errno);
+        const int fd = ::fileno(file_);
+        const off_t start = ::lseek(fd, 0, SEEK_END);  // -1 for a pipe or terminal
+        for (size_t done = 0; done < text.size();) {
+            const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+            if (n > 0) {
+                done += static_cast<size_t>(n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            const int err = n < 0 ? errno : EIO;
+            if (start >= 0 && done > 0 && ::ftruncate(fd, start) != 0) {
+                // Nothing more can be done: the error below reports the write.
+            }
+            io_error("cannot write to", path_, err);
+        }
     }
     void flush() {
         if (std::fflush(file_) != 0) io_error("cannot write to", path_, errno);

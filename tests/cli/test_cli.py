@@ -107,7 +107,7 @@ def test_hyperparameters_json_file_and_libsvm_input(tmp_path):
 @pytest.mark.parametrize("args, words", [
     (["train", "--train", "data:nope.csv", "-o", "x"], ["nope.csv"]),
     (["train", "--hp", "predictor_type=binary_classifier", "--hp", "mini_batch_siz=5"], ["did you mean 'mini_batch_size'"]),
-    (["train", "--hp", "predictor_type=regressor", "--hp", "epochs=-3"], ["'epochs'", "'-3'", ">= 1"]),
+    (["train", "--hp", "predictor_type=regressor", "--hp", "epochs=-3"], ["'epochs'", "'-3'", "[1, 2147483647]"]),
     (["train", "--hp", "predictor_type=binary_classifier", "--hp", "loss=squared_loss"], ["does not fit"]),
     (["train", "--hp", "epochs"], ["key=value"]),
     (["train", "--hp", "predictor_type=multiclass_classifier", "--hp", "num_classes=3"], ["label"]),
