@@ -12,7 +12,7 @@
 #   TARGET         csv libsvm model sink_spec hyperparams (default: all)
 #
 # Each target first replays its committed corpus, tests/fuzz/corpus/TARGET (seeds and
-# regression inputs), then fuzzes. New inputs go to BUILD/work/TARGET, never into the
+# regression inputs), then fuzzes. New inputs go to BUILD/new-inputs/TARGET, never into the
 # committed corpus; a crash leaves BUILD/artifacts/TARGET-crash-* and fails the script.
 # CXX_FUZZ names the compiler (default: clang++, else clang++-14).
 set -euo pipefail
@@ -65,7 +65,7 @@ for t in "${targets[@]}"; do
         done
         continue
     fi
-    work="$build/work/$t"
+    work="$build/new-inputs/$t"
     mkdir -p "$work" "$build/artifacts"
     dict=()
     [ -f "$here/dicts/$t.dict" ] && dict=(-dict="$here/dicts/$t.dict")
