@@ -8,11 +8,12 @@ namespace linlearn {
 namespace {
 // log(1 + exp(x)) without overflow.
 double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+double sign(double x) { return (x > 0) - (x < 0); }
+}  // namespace
+
 double sigmoid(double x) {
     return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x));
 }
-double sign(double x) { return (x > 0) - (x < 0); }
-}  // namespace
 
 double loss_value(Loss loss, const LossParams& p, double z, double y) {
     const double r = z - y, a = std::fabs(r);

@@ -7,6 +7,9 @@
 
 namespace linlearn {
 
+// The logistic function, without overflow for large |z|.
+double sigmoid(double z);
+
 // The loss of one score for one label (not softmax: see softmax_* below).
 double loss_value(Loss loss, const LossParams& p, double z, double y);
 // dL/dz of the same.

@@ -5,14 +5,11 @@
 
 #include "error.hpp"
 #include "evaluation.hpp"
+#include "losses.hpp"
 
 namespace linlearn {
 
 using RowMatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-double sigmoid(double z) {
-    return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
-}
 
 void softmax_rows(Eigen::Ref<Eigen::MatrixXd> z) {
     for (Eigen::Index i = 0; i < z.rows(); ++i) {

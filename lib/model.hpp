@@ -65,8 +65,7 @@ struct LinearModel {
 void linear_scores(const Dataset& data, const Eigen::MatrixXf& W, const Eigen::VectorXf& b,
                    Eigen::MatrixXf& Z, int num_threads);
 
-// Converts linear scores to the scores users see (probabilities for logistic/softmax).
-double sigmoid(double z);
+// Converts linear scores to class probabilities (sigmoid() is in losses.hpp).
 void softmax_rows(Eigen::Ref<Eigen::MatrixXd> z);
 
 // Model files: magic "LLMODEL\x1a", format version, JSON header, weights, CRC-32; the

@@ -15,6 +15,7 @@
 #include "error.hpp"
 #include "evaluation.hpp"
 #include "gradient.hpp"
+#include "losses.hpp"
 #include "optimizer.hpp"
 #include "scaler.hpp"
 
