@@ -1,5 +1,7 @@
 #include "calibration.hpp"
 
+#include "sort_order.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -38,9 +40,8 @@ Calibration calibrate_threshold(const Eigen::Ref<const Eigen::VectorXd>& score, 
                                 const float* weights, Criterion criterion, const TrainConfig& config,
                                 double default_threshold) {
     const Eigen::Index n = score.size();
-    std::vector<Eigen::Index> order(static_cast<size_t>(n));
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return score[a] > score[b]; });
+    std::vector<Eigen::Index> order;
+    order_descending(score, order);
     Counts k{0, 0, 0, 0};
     for (Eigen::Index i = 0; i < n; ++i) (labels[i] > 0.5f ? k.pos : k.neg) += weights ? weights[i] : 1.0;
 

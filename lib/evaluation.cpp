@@ -15,8 +15,7 @@ MetricList evaluate_scores(const EvalSpec& spec, const Eigen::Ref<const Eigen::M
         rest = regression_metrics(z.col(0).cast<double>(), labels, weights);
     } else if (spec.predictor == Predictor::binary) {
         const bool prob = spec.loss != Loss::hinge;
-        Eigen::VectorXd s = z.col(0).cast<double>();
-        if (prob) s = s.unaryExpr([](double v) { return sigmoid(v); });
+        const Eigen::VectorXd s = prob ? sigmoid(z.col(0)) : Eigen::VectorXd(z.col(0).cast<double>());
         rest = binary_metrics(s, labels, weights, threshold, spec.f_beta, prob);
     } else {
         Eigen::MatrixXd p = z.cast<double>();

@@ -5,6 +5,14 @@
 //   Z = X·Wr + br,   ∂L/∂W = diag(inv_std)·(Xᵀ·G - mean·1ᵀG),   ∂L/∂b = 1ᵀG,
 // so a batch costs two matrix products (GEMM) whatever the number of models.
 //
+// A dense batch goes a piece of at most kPiece rows at a time through the scores, the loss
+// gradient and its share of Xᵀ·G while the piece is in cache. With a few models (at most
+// kNarrow columns) the batch's long runs of consecutive rows (epoch_order.hpp) are read
+// where they are, with hand-vectorised loops; with more, the rows are gathered into full
+// pieces, for which the GEMM is more efficient. Each
+// thread takes a fixed share of the batch's rows and keeps its own partial sums, added in
+// a fixed order: results depend on the thread count, never on the scheduling.
+//
 // Sparse data is scaled but never centred (mean = 0), and its gradient is kept only for
 // the features the batch touches: the update is lazy, as TensorFlow's LazyAdam, so a
 // batch costs O(non-zeros × models) whatever the feature count.
@@ -14,6 +22,7 @@
 
 #include "config.hpp"
 #include "dataset.hpp"
+#include "epoch_order.hpp"
 #include "scaler.hpp"
 
 namespace linlearn {
@@ -31,31 +40,48 @@ class BatchGradient {
 public:
     BatchGradient(const TrainConfig& config, const Dataset& train, const Scaler& scaler, int num_threads);
 
-    // Computes gW and gb for the rows `rows` of the training data, with targets
-    // (labels, normalised for regression) and per-row weights, at weights W, b.
-    void compute(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, const int64_t* rows, int64_t n,
+    // Computes gW and gb for the rows `runs` of the training data, with targets (labels,
+    // normalised for regression) and per-row weights, at weights W, b.
+    void compute(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, const std::vector<RowRun>& runs,
                  Gradient& out);
 
 private:
-    void forward_dense(int64_t n);
-    void backward_dense(int64_t n, Eigen::MatrixXf& gWraw);
-    void forward_sparse(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, const int64_t* rows, int64_t n);
-    void backward_sparse(const int64_t* rows, int64_t n, Gradient& out);
-    void row_weights(const int64_t* rows, int64_t n);
+    static constexpr int64_t kPiece = 256;
+    static constexpr Eigen::Index kNarrow = 4;  // up to this many columns: hand-written loops
+    struct Part {  // one thread's share of a batch: its scratch and partial sums
+        Eigen::MatrixXf Z, G, gW;
+        Eigen::VectorXf gb;
+        std::vector<float> x, y;
+        std::vector<int64_t> ids, run_ids;  // rows of the gathered piece, of an in-place one
+    };
+    void dense_batch(const std::vector<RowRun>& runs, int64_t n, Gradient& out);
+    void dense_part(Part& part, const std::vector<RowRun>& runs, int64_t begin, int64_t end, int64_t n);
+    void dense_piece(Part& part, const int64_t* ids, const float* x, int64_t stride, int64_t m, int64_t n,
+                     bool first);
+    void narrow_scores(const float* x, int64_t stride, int64_t m, Eigen::Ref<Eigen::MatrixXf> Z) const;
+    void narrow_backward(const float* x, int64_t stride, int64_t m, const Eigen::Ref<const Eigen::MatrixXf>& G,
+                         Eigen::MatrixXf& gW) const;
+    void targets(const int64_t* ids, int64_t m, float* y) const;
+    void weight_rows(const int64_t* ids, int64_t m, int64_t n, Eigen::Ref<Eigen::MatrixXf> G) const;
+    void sparse_batch(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, Gradient& out);
+    void forward_sparse(const Eigen::MatrixXf& W, const Eigen::VectorXf& b);
+    void backward_sparse(Gradient& out);
 
     const TrainConfig& cfg_;
     const Dataset& data_;
     const Scaler& scaler_;
     LossParams loss_params_;  // in the units of the normalised labels
     int threads_;
-    std::vector<float> xb_;              // gathered dense batch, row-major
-    std::vector<float> yb_;              // batch targets
-    Eigen::MatrixXf Wr_, Z_, G_;         // raw weights, scores, dL/dZ
-    std::vector<int32_t> slot_;          // sparse: feature -> row of the compact gradient, or -1
+    Eigen::MatrixXf Wr_;                 // raw weights
     Eigen::VectorXf br_;
-    std::vector<Eigen::MatrixXf> partial_;  // per-thread gradient partial sums
-    Eigen::VectorXf class_weight_;          // multiclass balance weights (or empty)
-    double positive_weight_balanced_ = 1.0;
+    std::vector<Part> parts_;
+    Eigen::VectorXf class_weight_;       // multiclass balance weights (or empty)
+    Eigen::ArrayXf positive_mult_;       // binary: each column's positive-example weight
+    // Sparse path: the batch's rows, scores, dL/dZ, and feature -> compact gradient row.
+    std::vector<int64_t> rows_;
+    std::vector<float> yb_;
+    Eigen::MatrixXf Z_, G_;
+    std::vector<int32_t> slot_;
 };
 
 }  // namespace linlearn

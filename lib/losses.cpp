@@ -15,6 +15,16 @@ double sigmoid(double x) {
     return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x));
 }
 
+// As the scalar sigmoid: 1/(1+e^-|z|) for z >= 0, e^-|z|/(1+e^-|z|) below, so that no
+// exp overflows and tiny probabilities keep their precision.
+Eigen::VectorXd sigmoid(const Eigen::Ref<const Eigen::VectorXf>& z) {
+    const Eigen::ArrayXd x = z.cast<double>().array();
+    const Eigen::ArrayXd e = (-x.abs()).exp();
+    const Eigen::ArrayXd inv = (1.0 + e).inverse();
+    const Eigen::ArrayXd negative = (x < 0).cast<double>();
+    return (negative * (e * inv) + (1.0 - negative) * inv).matrix();  // exact: one term is 0
+}
+
 double loss_value(Loss loss, const LossParams& p, double z, double y) {
     const double r = z - y, a = std::fabs(r);
     switch (loss) {
@@ -64,24 +74,84 @@ double softmax_loss_row(const float* z, int64_t z_stride, int K, int y, float* g
     return log_sum + mx - z[y * z_stride];
 }
 
-void loss_gradient(Loss loss, const LossParams& p, int K, const Eigen::MatrixXf& Z,
-                   const float* labels, Eigen::MatrixXf& G) {
-    G.resize(Z.rows(), Z.cols());
-    const int64_t n = Z.rows();
-    if (loss == Loss::softmax) {
-        for (int64_t c0 = 0; c0 < Z.cols(); c0 += K)
-            for (int64_t i = 0; i < n; ++i)
-                softmax_loss_row(&Z(i, c0), n, K, static_cast<int>(labels[i]), &G(i, c0), n);
+namespace {
+using ArrayF = Eigen::ArrayXf;
+
+ArrayF sign(const ArrayF& r) { return (r > 0).cast<float>() - (r < 0).cast<float>(); }
+
+// dL/dz of one column of scores z for targets y (not softmax); positive: 1 where y > 0.5.
+// (Every expression stays in float arrays: a bool array in an Eigen expression makes it
+// fall back to scalar code, std::exp included.)
+void derivative_column(Loss loss, const LossParams& p, const ArrayF& z, const ArrayF& y, const ArrayF& positive,
+                       Eigen::Ref<Eigen::VectorXf> g) {
+    const float margin = float(p.margin), eps = float(p.loss_insensitivity), q = float(p.quantile),
+                delta = float(p.huber_delta);
+    switch (loss) {
+    case Loss::logistic: g = ((1.0f + (-z).exp()).inverse() - positive).matrix(); return;
+    case Loss::hinge: {
+        const ArrayF s = 2.0f * positive - 1.0f;
+        g = ((s * z < margin).select(-s, 0.0f)).matrix();
         return;
     }
-    for (int64_t c = 0; c < Z.cols(); ++c)
-        for (int64_t i = 0; i < n; ++i)
-            G(i, c) = static_cast<float>(loss_derivative(loss, p, Z(i, c), labels[i]));
+    default: break;
+    }
+    const ArrayF r = z - y, a = r.abs();
+    switch (loss) {
+    case Loss::squared: g = (2.0f * r).matrix(); return;
+    case Loss::absolute: g = sign(r).matrix(); return;
+    case Loss::eps_squared: g = ((a > eps).select(2.0f * (a - eps) * sign(r), 0.0f)).matrix(); return;
+    case Loss::eps_absolute: g = ((a > eps).select(sign(r), 0.0f)).matrix(); return;
+    case Loss::quantile: g = ((r < 0).select(ArrayF::Constant(r.size(), -q), (r > 0).cast<float>() * (1 - q))).matrix(); return;
+    case Loss::huber: g = ((a <= delta).select(r, delta * sign(r))).matrix(); return;
+    default: return;
+    }
 }
+}  // namespace
+
+void loss_gradient(Loss loss, const LossParams& p, int K, const Eigen::Ref<const Eigen::MatrixXf>& Z,
+                   const float* labels, Eigen::Ref<Eigen::MatrixXf> G) {
+    const Eigen::Index n = Z.rows();
+    if (loss == Loss::softmax) {
+        for (Eigen::Index c0 = 0; c0 < Z.cols(); c0 += K) {
+            auto Zb = Z.middleCols(c0, K).array();
+            auto Gb = G.middleCols(c0, K).array();
+            const ArrayF mx = Zb.rowwise().maxCoeff();
+            Gb = (Zb.colwise() - mx).exp();
+            const ArrayF inv_sum = Gb.rowwise().sum().inverse();
+            Gb.colwise() *= inv_sum;
+            for (Eigen::Index i = 0; i < n; ++i) Gb(i, static_cast<Eigen::Index>(labels[i])) -= 1.0f;
+        }
+        return;
+    }
+    const Eigen::Map<const ArrayF> y(labels, n);
+    ArrayF z(n), positive(n);
+    for (Eigen::Index i = 0; i < n; ++i) positive[i] = labels[i] > 0.5f ? 1.0f : 0.0f;
+    for (Eigen::Index c = 0; c < Z.cols(); ++c) {
+        z = Z.col(c).array();
+        derivative_column(loss, p, z, y, positive, G.col(c));
+    }
+}
+
+namespace {
+// Logistic loss softplus(±z), vectorised: max(t, 0) + log1p(e^-|t|) with t = z for a
+// negative label and -z for a positive one.
+double mean_logistic_loss(const Eigen::Ref<const Eigen::VectorXf>& z, const float* labels, const float* w) {
+    const Eigen::Index n = z.size();
+    Eigen::ArrayXd sign(n);
+    for (Eigen::Index i = 0; i < n; ++i) sign[i] = labels[i] > 0.5f ? -1.0 : 1.0;
+    const Eigen::ArrayXd t = z.cast<double>().array() * sign;
+    const Eigen::ArrayXd loss = t.max(0.0) + (-t.abs()).exp().log1p();
+    if (!w) return loss.mean();
+    const Eigen::Map<const Eigen::ArrayXf> wf(w, n);
+    const double wsum = wf.cast<double>().sum();
+    return wsum > 0 ? (loss * wf.cast<double>()).sum() / wsum : std::nan("");
+}
+}  // namespace
 
 double mean_loss(Loss loss, const LossParams& p, const Eigen::Ref<const Eigen::MatrixXf>& z,
                  const float* labels, const float* w) {
     const int64_t n = z.rows();
+    if (loss == Loss::logistic && z.cols() == 1 && n > 0) return mean_logistic_loss(z.col(0), labels, w);
     double sum = 0, wsum = 0;
     for (int64_t i = 0; i < n; ++i) {
         const double wi = w ? w[i] : 1.0;

@@ -10,6 +10,9 @@ namespace linlearn {
 // The logistic function, without overflow for large |z|.
 double sigmoid(double z);
 
+// The same for a column of scores, in double, vectorised (the per-epoch evaluation).
+Eigen::VectorXd sigmoid(const Eigen::Ref<const Eigen::VectorXf>& z);
+
 // The loss of one score for one label (not softmax: see softmax_* below).
 double loss_value(Loss loss, const LossParams& p, double z, double y);
 // dL/dz of the same.
@@ -20,10 +23,11 @@ double loss_derivative(Loss loss, const LossParams& p, double z, double y);
 double softmax_loss_row(const float* z, int64_t z_stride, int K, int y, float* grad,
                         int64_t grad_stride);
 
-// Fills G (rows × outputs·models) with dL/dz for the scores Z of every model at once.
-// K: outputs per model (softmax over each block of K columns).
-void loss_gradient(Loss loss, const LossParams& p, int K, const Eigen::MatrixXf& Z,
-                   const float* labels, Eigen::MatrixXf& G);
+// Fills G (rows × outputs·models) with dL/dz for the scores Z of every model at once,
+// in float and vectorised (this runs on every mini-batch). K: outputs per model (softmax
+// over each block of K columns). labels: one per row of Z.
+void loss_gradient(Loss loss, const LossParams& p, int K, const Eigen::Ref<const Eigen::MatrixXf>& Z,
+                   const float* labels, Eigen::Ref<Eigen::MatrixXf> G);
 
 // The mean (weighted by w when not null) loss of scores z (rows × K) for labels.
 double mean_loss(Loss loss, const LossParams& p, const Eigen::Ref<const Eigen::MatrixXf>& z,

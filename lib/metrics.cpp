@@ -1,6 +1,7 @@
 #include "metrics.hpp"
 
 #include "error.hpp"
+#include "sort_order.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -70,10 +71,8 @@ double roc_auc(const Eigen::Ref<const Eigen::VectorXd>& score, const float* labe
                const float* weight) {
     const Eigen::Index n = score.size();
     if (score.hasNaN()) return kNaN;  // NaN would also break the sort's ordering
-    std::vector<Eigen::Index> order(static_cast<size_t>(n));
-    std::iota(order.begin(), order.end(), Eigen::Index{0});
-    std::sort(order.begin(), order.end(),
-              [&](Eigen::Index a, Eigen::Index b) { return score[a] > score[b]; });
+    std::vector<Eigen::Index> order;
+    order_descending(score, order);
 
     // Walk the thresholds from the highest score down. Each group of tied scores adds one
     // trapezoid to the un-normalised curve (FP weight on x, TP weight on y); its area is the

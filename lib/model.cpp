@@ -22,32 +22,45 @@ void softmax_rows(Eigen::Ref<Eigen::MatrixXd> z) {
 namespace {
 constexpr int64_t kChunk = 2048;
 
-void dense_scores(const DenseView& x, const Eigen::MatrixXf& W, const Eigen::VectorXf& b,
-                  Eigen::MatrixXf& Z, int num_threads) {
-    const int64_t chunks = (x.rows + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) num_threads(num_threads) if (chunks > 1)
-    for (int64_t c = 0; c < chunks; ++c) {
-        const int64_t r0 = c * kChunk, nr = std::min(kChunk, x.rows - r0);
-        Eigen::Map<const RowMatF, 0, Eigen::OuterStride<>> X(x.row(r0), nr, x.cols,
-                                                             Eigen::OuterStride<>(x.stride));
-        Z.middleRows(r0, nr).noalias() = X * W;
-        Z.middleRows(r0, nr).rowwise() += b.transpose();
+// rows: the rows to score, in that order, or null for all of them.
+void dense_scores(const DenseView& x, const int64_t* rows, int64_t n, const Eigen::MatrixXf& W,
+                  const Eigen::VectorXf& b, Eigen::MatrixXf& Z, int num_threads) {
+    const int64_t chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel num_threads(num_threads) if (chunks > 1)
+    {
+        std::vector<float> gathered;  // a chunk of the listed rows, contiguous
+#pragma omp for schedule(static)
+        for (int64_t c = 0; c < chunks; ++c) {
+            const int64_t r0 = c * kChunk, nr = std::min(kChunk, n - r0);
+            const float* at = x.row(r0);
+            int64_t stride = x.stride;
+            if (rows) {
+                gathered.resize(static_cast<size_t>(kChunk * x.cols));
+                for (int64_t r = 0; r < nr; ++r)
+                    std::copy_n(x.row(rows[r0 + r]), x.cols, &gathered[static_cast<size_t>(r * x.cols)]);
+                at = gathered.data(), stride = x.cols;
+            }
+            Eigen::Map<const RowMatF, 0, Eigen::OuterStride<>> X(at, nr, x.cols, Eigen::OuterStride<>(stride));
+            Z.middleRows(r0, nr).noalias() = X * W;
+            Z.middleRows(r0, nr).rowwise() += b.transpose();
+        }
     }
 }
 
-void sparse_scores(const CsrView& x, const Eigen::MatrixXf& W, const Eigen::VectorXf& b,
-                   Eigen::MatrixXf& Z, int num_threads) {
+void sparse_scores(const CsrView& x, const int64_t* rows, int64_t n, const Eigen::MatrixXf& W,
+                   const Eigen::VectorXf& b, Eigen::MatrixXf& Z, int num_threads) {
     const Eigen::MatrixXf Wt = W.transpose();  // one feature's weights contiguous
     const int64_t C = W.cols();
-#pragma omp parallel num_threads(num_threads) if (x.rows > kChunk)
+#pragma omp parallel num_threads(num_threads) if (n > kChunk)
     {
         Eigen::VectorXf z(C);
 #pragma omp for schedule(static)
-        for (int64_t i = 0; i < x.rows; ++i) {
+        for (int64_t r = 0; r < n; ++r) {
+            const int64_t i = rows ? rows[r] : r;
             z = b;
             for (int64_t k = x.indptr[i]; k < x.indptr[i + 1]; ++k)
                 z.noalias() += x.values[k] * Wt.col(x.indices[k]);
-            Z.row(i) = z.transpose();
+            Z.row(r) = z.transpose();
         }
     }
 }
@@ -79,10 +92,15 @@ void check_features(int64_t got, int64_t want) {
 
 void linear_scores(const Dataset& data, const Eigen::MatrixXf& W, const Eigen::VectorXf& b,
                    Eigen::MatrixXf& Z, int num_threads) {
-    Z.resize(data.rows(), W.cols());
+    linear_scores(data, nullptr, data.rows(), W, b, Z, num_threads);
+}
+
+void linear_scores(const Dataset& data, const int64_t* rows, int64_t n, const Eigen::MatrixXf& W,
+                   const Eigen::VectorXf& b, Eigen::MatrixXf& Z, int num_threads) {
+    Z.resize(n, W.cols());
     if (num_threads <= 0) num_threads = 1;
-    if (data.sparse()) sparse_scores(data.csr(), W, b, Z, num_threads);
-    else dense_scores(data.dense(), W, b, Z, num_threads);
+    if (data.sparse()) sparse_scores(data.csr(), rows, n, W, b, Z, num_threads);
+    else dense_scores(data.dense(), rows, n, W, b, Z, num_threads);
 }
 
 namespace {

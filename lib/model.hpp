@@ -64,6 +64,10 @@ struct LinearModel {
 // processed in parallel.
 void linear_scores(const Dataset& data, const Eigen::MatrixXf& W, const Eigen::VectorXf& b,
                    Eigen::MatrixXf& Z, int num_threads);
+// The same for n rows of data listed in `rows`, in that order (null: the first n rows);
+// the rows are read where they are, not copied.
+void linear_scores(const Dataset& data, const int64_t* rows, int64_t n, const Eigen::MatrixXf& W,
+                   const Eigen::VectorXf& b, Eigen::MatrixXf& Z, int num_threads);
 
 // Converts linear scores to class probabilities (sigmoid() is in losses.hpp).
 void softmax_rows(Eigen::Ref<Eigen::MatrixXd> z);

@@ -48,7 +48,7 @@ static double effective_lr(const ModelSettings& s, double lr, int64_t t) {
 void Optimizers::update_column(Eigen::Ref<Eigen::VectorXf> w, Eigen::Ref<Eigen::VectorXf> m1,
                                Eigen::Ref<Eigen::VectorXf> m2,
                                const Eigen::Ref<const Eigen::VectorXf>& g_raw, const ModelSettings& s,
-                               double lr, double wd, double l1) {
+                               double lr, double adam_lr, double wd, double l1) {
     const float fwd = static_cast<float>(wd), flr = static_cast<float>(lr);
     auto g = (g_raw + fwd * w).array();
     switch (s.optimizer) {
@@ -60,7 +60,7 @@ void Optimizers::update_column(Eigen::Ref<Eigen::VectorXf> w, Eigen::Ref<Eigen::
         const float b1 = static_cast<float>(s.beta_1), b2 = static_cast<float>(s.beta_2);
         m1 = b1 * m1 + (1 - b1) * g.matrix();
         m2 = (b2 * m2.array() + (1 - b2) * g.square()).matrix();
-        w.array() -= static_cast<float>(effective_lr(s, lr, t_)) * m1.array() /
+        w.array() -= static_cast<float>(adam_lr) * m1.array() /
                      (m2.array().sqrt() + float(kEps));
         break;
     }
@@ -80,7 +80,7 @@ void Optimizers::update_column(Eigen::Ref<Eigen::VectorXf> w, Eigen::Ref<Eigen::
 }
 
 void Optimizers::update_scalar(float& w, float& m1, float& m2, float g, const ModelSettings& s, double lr,
-                               double wd, double l1) const {
+                               double adam_lr, double wd, double l1) const {
     g += static_cast<float>(wd) * w;
     switch (s.optimizer) {
     case Optimizer::sgd:
@@ -90,7 +90,7 @@ void Optimizers::update_scalar(float& w, float& m1, float& m2, float g, const Mo
     case Optimizer::adam:
         m1 = static_cast<float>(s.beta_1 * m1 + (1 - s.beta_1) * g);
         m2 = static_cast<float>(s.beta_2 * m2 + (1 - s.beta_2) * g * g);
-        w -= static_cast<float>(effective_lr(s, lr, t_) * m1 / (std::sqrt(m2) + kEps));
+        w -= static_cast<float>(adam_lr * m1 / (std::sqrt(m2) + kEps));
         break;
     case Optimizer::rmsprop:
         m2 = static_cast<float>(kRmspropDecay * m2 + (1 - kRmspropDecay) * g * g);
@@ -109,7 +109,7 @@ void Optimizers::step_dense(Eigen::MatrixXf& W, const Eigen::MatrixXf& gW, int n
     for (Eigen::Index c = 0; c < cols; ++c) {
         const size_t m = static_cast<size_t>(c / K_);
         const ModelSettings& s = config_.models[m];
-        update_column(W.col(c), m1_.col(c), m2_.col(c), gW.col(c), s, lr_[m], s.wd, s.l1);
+        update_column(W.col(c), m1_.col(c), m2_.col(c), gW.col(c), s, lr_[m], adam_lr_[m], s.wd, s.l1);
     }
 }
 
@@ -121,13 +121,15 @@ void Optimizers::step_rows(Eigen::MatrixXf& W, const Gradient& grad, int num_thr
         const ModelSettings& s = config_.models[m];
         for (Eigen::Index u = 0; u < n; ++u) {
             const Eigen::Index j = grad.rows[static_cast<size_t>(u)];
-            update_scalar(W(j, c), m1_(j, c), m2_(j, c), grad.g(u, c), s, lr_[m], s.wd, s.l1);
+            update_scalar(W(j, c), m1_(j, c), m2_(j, c), grad.g(u, c), s, lr_[m], adam_lr_[m], s.wd, s.l1);
         }
     }
 }
 
 void Optimizers::step(Eigen::MatrixXf& W, Eigen::VectorXf& b, const Gradient& grad, int num_threads) {
     ++t_;
+    adam_lr_.resize(lr_.size());
+    for (size_t m = 0; m < lr_.size(); ++m) adam_lr_[m] = effective_lr(config_.models[m], lr_[m], t_);
     if (grad.sparse) step_rows(W, grad, num_threads);
     else step_dense(W, grad.g, num_threads);
     if (config_.use_bias)
@@ -135,7 +137,7 @@ void Optimizers::step(Eigen::MatrixXf& W, Eigen::VectorXf& b, const Gradient& gr
             const size_t m = static_cast<size_t>(c / K_);
             const ModelSettings& s = config_.models[m];
             update_scalar(b[c], bm1_[c], bm2_[c], grad.gb[c], s, lr_[m] * config_.bias_lr_mult,
-                          s.wd * config_.bias_wd_mult, 0.0);
+                          adam_lr_[m] * config_.bias_lr_mult, s.wd * config_.bias_wd_mult, 0.0);
         }
     if (!config_.use_lr_scheduler) return;
     for (size_t m = 0; m < lr_.size(); ++m) {

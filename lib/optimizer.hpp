@@ -29,10 +29,11 @@ public:
 private:
     void update_column(Eigen::Ref<Eigen::VectorXf> w, Eigen::Ref<Eigen::VectorXf> m1,
                        Eigen::Ref<Eigen::VectorXf> m2, const Eigen::Ref<const Eigen::VectorXf>& g,
-                       const ModelSettings& s, double lr, double wd, double l1);
-    // One weight's step; also the bias's and a sparse gradient's.
-    void update_scalar(float& w, float& m1, float& m2, float g, const ModelSettings& s, double lr, double wd,
-                       double l1) const;
+                       const ModelSettings& s, double lr, double adam_lr, double wd, double l1);
+    // One weight's step; also the bias's and a sparse gradient's. adam_lr: lr with Adam's
+    // bias correction for this step (computed once per step and model, not per weight).
+    void update_scalar(float& w, float& m1, float& m2, float g, const ModelSettings& s, double lr, double adam_lr,
+                       double wd, double l1) const;
     void step_dense(Eigen::MatrixXf& W, const Eigen::MatrixXf& gW, int num_threads);
     void step_rows(Eigen::MatrixXf& W, const Gradient& grad, int num_threads);
 
@@ -41,6 +42,7 @@ private:
     Eigen::MatrixXf m1_, m2_;   // first/second moment (sgd: velocity in m1_)
     Eigen::VectorXf bm1_, bm2_;
     std::vector<double> lr_;    // current learning rate per model
+    std::vector<double> adam_lr_;  // this step's bias-corrected Adam rate per model
     int64_t t_ = 0;             // steps taken
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <cmath>
 #include <numeric>
@@ -12,6 +13,7 @@
 #include "calibration.hpp"
 #include "data_checks.hpp"
 #include "diagnostics.hpp"
+#include "epoch_order.hpp"
 #include "error.hpp"
 #include "evaluation.hpp"
 #include "gradient.hpp"
@@ -49,6 +51,13 @@ int64_t wall_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
+}
+
+// The average bytes of one training row in memory, as an epoch reads it.
+double row_bytes(const Dataset& d) {
+    if (!d.sparse()) return double(sizeof(float)) * double(d.dense().stride);
+    const double nnz = double(d.csr().nnz()) / double(std::max<int64_t>(1, d.rows()));
+    return nnz * (sizeof(float) + sizeof(int32_t)) + sizeof(int64_t);
 }
 
 std::string text(double v) {
@@ -111,7 +120,7 @@ private:
     void emit(Event e);
     Event base_event(EventKind kind) const;
     void run_start();
-    double train_epoch(Optimizers& opt, BatchGradient& grad, int epoch);
+    double train_epoch(Optimizers& opt, BatchGradient& grad, EpochOrder& order, int epoch);
     void raw_weights(Eigen::MatrixXf& W, Eigen::VectorXf& b) const;
     EpochScores evaluate_epoch();
     bool predicts_one_class(const Eigen::Ref<const Eigen::MatrixXf>& z, double threshold) const;
@@ -126,7 +135,10 @@ private:
 
     const Hyperparameters& hp_;
     Dataset train_;
-    Dataset train_eval_;  // the rows the train metrics are computed on (see prepare)
+    // The train metrics' rows (see prepare): all, or a sample listed by index, with its
+    // labels and weights gathered (the features are read in place).
+    std::vector<int64_t> sample_;
+    std::vector<float> sample_labels_, sample_weights_;
     const Dataset* validation_;
     const Dataset* test_;
     const TrainOptions& opt_;
@@ -217,15 +229,11 @@ void Run::prepare() {
     }
     // Train metrics each epoch cost a pass and a sort per model: above kTrainEvalRows
     // rows they are computed on a seeded sample of that many rows.
-    train_eval_ = train_;
     if (train_.rows() > kTrainEvalRows) {
-        std::vector<int64_t> rows(static_cast<size_t>(train_.rows()));
-        std::iota(rows.begin(), rows.end(), 0);
-        std::mt19937_64 pick(cfg_.seed + 17);
-        std::shuffle(rows.begin(), rows.end(), pick);
-        rows.resize(kTrainEvalRows);
-        std::sort(rows.begin(), rows.end());
-        train_eval_ = train_.gather(rows);
+        sample_ = sample_rows(train_.rows(), row_bytes(train_), kTrainEvalRows, cfg_.seed + 17);
+        for (int64_t i : sample_) sample_labels_.push_back(train_.labels()[i]);
+        if (train_.weights())
+            for (int64_t i : sample_) sample_weights_.push_back(train_.weights()[i]);
     }
     spec_ = {cfg_.predictor, cfg_.loss, cfg_.loss_params, cfg_.f_beta, cfg_.accuracy_top_k};
     // Every model starts from the same draw, so a model trained among others follows the
@@ -282,22 +290,18 @@ void Run::run_start() {
     warn(diagnostics_->at_start(train_, scaler_), -1);
 }
 
-double Run::train_epoch(Optimizers& opt, BatchGradient& grad, int epoch) {
-    const int64_t n = train_.rows();
-    std::vector<int64_t> order(static_cast<size_t>(n));
-    std::iota(order.begin(), order.end(), 0);
-    std::mt19937_64 rng(cfg_.seed * 1000003 + static_cast<uint64_t>(epoch) + 1);
-    std::shuffle(order.begin(), order.end(), rng);
-    Gradient g;
+double Run::train_epoch(Optimizers& opt, BatchGradient& grad, EpochOrder& order, int epoch) {
     const auto t0 = Clock::now();
-    for (int64_t start = 0; start < n; start += cfg_.mini_batch_size) {
+    order.shuffle(epoch);
+    std::vector<RowRun> runs;
+    Gradient g;
+    while (order.next(cfg_.mini_batch_size, runs)) {
         if (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed)) throw Cancelled{};
-        const int64_t rows = std::min(cfg_.mini_batch_size, n - start);
-        grad.compute(W_, b_, order.data() + start, rows, g);
+        grad.compute(W_, b_, runs, g);
         opt.step(W_, b_, g, threads_);
     }
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-    return secs > 0 ? n / secs : 0.0;
+    return secs > 0 ? train_.rows() / secs : 0.0;
 }
 
 // The weights on raw features and in label units, every model side by side.
@@ -332,34 +336,52 @@ EpochScores Run::evaluate_epoch() {
     Eigen::MatrixXf W, Ztrain, Zval;
     Eigen::VectorXf b;
     raw_weights(W, b);
-    linear_scores(train_eval_, W, b, Ztrain, threads_);
+    const bool sampled = !sample_.empty();
+    linear_scores(train_, sampled ? sample_.data() : nullptr, sampled ? int64_t(sample_.size()) : train_.rows(),
+                  W, b, Ztrain, threads_);
+    const float* train_labels = sampled ? sample_labels_.data() : train_.labels();
+    const float* train_weights = sampled ? (sample_weights_.empty() ? nullptr : sample_weights_.data()) : train_.weights();
     if (validation_) linear_scores(*validation_, W, b, Zval, threads_);
-    const Dataset& cal = validation_ ? *validation_ : train_eval_;
+    const float* cal_labels = validation_ ? validation_->labels() : train_labels;
+    const float* cal_weights = validation_ ? validation_->weights() : train_weights;
     const Eigen::MatrixXf& Zcal = validation_ ? Zval : Ztrain;
     const Eigen::Index n_cal = std::min<Eigen::Index>(Zcal.rows(), cfg_.num_calibration_samples);
     const double default_threshold = cfg_.loss == Loss::hinge ? 0.0 : 0.5;
+    const int M = cfg_.num_models();
     EpochScores s;
-    for (int m = 0; m < cfg_.num_models(); ++m) {
-        double threshold = default_threshold, criterion = std::nan("");
-        if (cfg_.predictor == Predictor::binary && cfg_.criterion != Criterion::loss_function) {
-            Eigen::VectorXd score = Zcal.col(m).head(n_cal).cast<double>();
-            if (cfg_.loss != Loss::hinge) score = score.unaryExpr([](double v) { return sigmoid(v); });
-            const auto c = calibrate_threshold(score, cal.labels(), cal.weights(), cfg_.criterion, cfg_,
-                                               default_threshold);
-            threshold = c.threshold, criterion = c.value;
+    s.train.resize(M), s.validation.resize(validation_ ? M : 0), s.key.resize(M), s.threshold.resize(M);
+    std::vector<char> one_class(static_cast<size_t>(M));
+    // The models are independent: one thread each (an exception is carried out of the team).
+    std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic) num_threads(threads_) if (M > 1 && threads_ > 1)
+    for (int m = 0; m < M; ++m) {
+        try {
+            const auto block = [&](const Eigen::MatrixXf& Z) { return Z.middleCols(Eigen::Index(m) * K_, K_); };
+            double threshold = default_threshold, criterion = std::nan("");
+            if (cfg_.predictor == Predictor::binary && cfg_.criterion != Criterion::loss_function) {
+                const auto z = Zcal.col(m).head(n_cal);
+                const Eigen::VectorXd score = cfg_.loss != Loss::hinge ? sigmoid(z) : Eigen::VectorXd(z.cast<double>());
+                const auto c = calibrate_threshold(score, cal_labels, cal_weights, cfg_.criterion, cfg_,
+                                                   default_threshold);
+                threshold = c.threshold, criterion = c.value;
+            }
+            s.train[m] = evaluate_scores(spec_, block(Ztrain), train_labels, train_weights, threshold);
+            if (validation_)
+                s.validation[m] = evaluate_scores(spec_, block(Zval), validation_->labels(), validation_->weights(),
+                                                  threshold);
+            const double loss = metric_value(validation_ ? s.validation[m] : s.train[m], "objective_loss");
+            if (cfg_.criterion == Criterion::loss_function) criterion = loss;
+            const bool finite = std::isfinite(criterion) && std::isfinite(loss);
+            s.key[m] = finite ? Key{criterion, loss} : Key{};
+            s.threshold[m] = threshold;
+            one_class[m] = predicts_one_class(block(Zcal).topRows(n_cal), threshold);
+        } catch (...) {
+#pragma omp critical(linlearn_evaluate_error)
+            if (!error) error = std::current_exception();
         }
-        const auto block = [&](const Eigen::MatrixXf& Z) { return Z.middleCols(Eigen::Index(m) * K_, K_); };
-        s.train.push_back(evaluate_scores(spec_, block(Ztrain), train_eval_.labels(), train_eval_.weights(), threshold));
-        if (validation_)
-            s.validation.push_back(
-                evaluate_scores(spec_, block(Zval), validation_->labels(), validation_->weights(), threshold));
-        const double loss = metric_value(validation_ ? s.validation.back() : s.train.back(), "objective_loss");
-        if (cfg_.criterion == Criterion::loss_function) criterion = loss;
-        const bool finite = std::isfinite(criterion) && std::isfinite(loss);
-        s.key.push_back(finite ? Key{criterion, loss} : Key{});
-        s.threshold.push_back(threshold);
-        s.one_class.push_back(predicts_one_class(Zcal.middleCols(Eigen::Index(m) * K_, K_).topRows(n_cal), threshold));
     }
+    if (error) std::rethrow_exception(error);
+    s.one_class.assign(one_class.begin(), one_class.end());
     return s;
 }
 
@@ -484,8 +506,9 @@ LinearModel Run::execute() {
         if (opt_.initial_model && opt_.initial_model->has_state) opt.import_state(opt_.initial_model->state);
         optimizer_ = &opt;
         BatchGradient grad(cfg_, train_, scaler_, threads_);
+        EpochOrder order(train_.rows(), row_bytes(train_), cfg_.seed);
         for (int epoch = 0; epoch < cfg_.epochs; ++epoch) {
-            const double rows_per_s = train_epoch(opt, grad, epoch);
+            const double rows_per_s = train_epoch(opt, grad, order, epoch);
             const EpochScores s = evaluate_epoch();
             update_checkpoint(s, epoch);
             epoch_end(s, epoch, rows_per_s, opt.learning_rate(0));

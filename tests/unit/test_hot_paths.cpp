@@ -1,0 +1,144 @@
+// The vectorised and reordered hot paths against their plain definitions: the batched loss
+// gradient against the scalar derivative, the vector sigmoid and logistic loss against the
+// scalar ones, the radix order against std::sort, and the epoch order's coverage.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "epoch_order.hpp"
+#include "losses.hpp"
+#include "sort_order.hpp"
+
+using namespace linlearn;
+
+TEST_CASE("hot paths: batched loss gradient equals the scalar derivative, every loss") {
+    const LossParams p{1.0, 0.1, 0.3, 0.7};
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.f, 3.f);
+    const Eigen::Index n = 37, C = 6;
+    Eigen::MatrixXf Z(n, C);
+    for (Eigen::Index i = 0; i < Z.size(); ++i) Z.data()[i] = normal(rng);
+    Z(0, 0) = 90.f, Z(1, 0) = -90.f;  // saturated logistic
+    std::vector<float> binary(n), real(n);
+    for (Eigen::Index i = 0; i < n; ++i) binary[i] = float(i % 3 == 0), real[i] = normal(rng);
+    for (Loss loss : {Loss::logistic, Loss::hinge, Loss::squared, Loss::absolute, Loss::eps_squared,
+                      Loss::eps_absolute, Loss::quantile, Loss::huber}) {
+        CAPTURE(to_string(loss));
+        const std::vector<float>& y = loss == Loss::logistic || loss == Loss::hinge ? binary : real;
+        Eigen::MatrixXf G(n, C);
+        loss_gradient(loss, p, 1, Z, y.data(), G);
+        for (Eigen::Index c = 0; c < C; ++c)
+            for (Eigen::Index i = 0; i < n; ++i)
+                CHECK(G(i, c) == doctest::Approx(loss_derivative(loss, p, Z(i, c), y[i])).epsilon(1e-5));
+    }
+    // Softmax: blocks of K = 3 columns per model, against the row-wise reference.
+    const int K = 3;
+    Eigen::MatrixXf Zs = Z.leftCols(6), G(n, 6), want(n, 6);
+    std::vector<float> cls(n);
+    for (Eigen::Index i = 0; i < n; ++i) cls[i] = float(i % K);
+    loss_gradient(Loss::softmax, p, K, Zs, cls.data(), G);
+    for (Eigen::Index c0 = 0; c0 < 6; c0 += K)
+        for (Eigen::Index i = 0; i < n; ++i) softmax_loss_row(&Zs(i, c0), n, K, int(cls[i]), &want(i, c0), n);
+    for (Eigen::Index i = 0; i < G.size(); ++i) CHECK(G.data()[i] == doctest::Approx(want.data()[i]).epsilon(1e-5));
+}
+
+TEST_CASE("hot paths: vector sigmoid and logistic loss equal the scalar ones") {
+    Eigen::VectorXf z(9);
+    z << -800.f, -40.f, -5.5f, -1e-3f, 0.f, 1e-3f, 5.5f, 40.f, 800.f;
+    const Eigen::VectorXd p = sigmoid(z);
+    for (Eigen::Index i = 0; i < z.size(); ++i) {
+        CAPTURE(z[i]);
+        const double want = sigmoid(double(z[i]));
+        CHECK(std::fabs(p[i] - want) <= 1e-15 * want + 1e-300);  // relative, or both underflow
+    }
+    const std::vector<float> y{0, 1, 0, 1, 1, 0, 1, 0, 1}, w{1, 2, 0.5f, 1, 1, 3, 1, 1, 0.25f};
+    const LossParams params{};
+    for (const float* weights : {static_cast<const float*>(nullptr), w.data()}) {
+        double sum = 0, wsum = 0;
+        for (Eigen::Index i = 0; i < z.size(); ++i) {
+            const double wi = weights ? weights[i] : 1.0;
+            sum += wi * loss_value(Loss::logistic, params, z[i], y[i]);
+            wsum += wi;
+        }
+        CHECK(mean_loss(Loss::logistic, params, z, y.data(), weights) == doctest::Approx(sum / wsum).epsilon(1e-13));
+    }
+}
+
+TEST_CASE("hot paths: the radix order sorts as std::sort does, ties and signs included") {
+    std::mt19937 rng(5);
+    for (Eigen::Index n : {Eigen::Index(0), Eigen::Index(1), Eigen::Index(100), Eigen::Index(5000), Eigen::Index(70000)}) {
+        Eigen::VectorXd s(n);
+        std::uniform_int_distribution<int> coarse(-50, 50);
+        std::normal_distribution<double> fine(0, 1e3);
+        for (Eigen::Index i = 0; i < n; ++i) s[i] = i % 4 == 0 ? coarse(rng) * 0.25 : fine(rng);  // many ties
+        if (n > 3) s[1] = -0.0, s[2] = 0.0, s[3] = -1e-300;
+        std::vector<Eigen::Index> order;
+        order_descending(s, order);
+        REQUIRE(order.size() == size_t(n));
+        std::vector<Eigen::Index> sorted = order;
+        std::sort(sorted.begin(), sorted.end());
+        for (Eigen::Index i = 0; i < n; ++i) REQUIRE(sorted[size_t(i)] == i);  // a permutation
+        for (Eigen::Index i = 1; i < n; ++i) REQUIRE(s[order[size_t(i - 1)]] >= s[order[size_t(i)]]);
+    }
+}
+
+TEST_CASE("hot paths: an epoch visits every row once, in batches of the asked size") {
+    for (double row_bytes : {16.0, 4000.0}) {  // in cache: rows; in memory: blocks of rows
+        const int64_t n = 10007;
+        EpochOrder order(n, row_bytes, 42);
+        CAPTURE(row_bytes);
+        CHECK((order.block_rows() > 1) == (row_bytes * n > EpochOrder::kCachedBytes));
+        std::vector<std::vector<int64_t>> epochs;
+        for (int epoch = 0; epoch < 3; ++epoch) {
+            order.shuffle(epoch);
+            std::vector<RowRun> runs;
+            std::vector<int64_t> seen;
+            int64_t batches = 0;
+            while (order.next(1000, runs)) {
+                int64_t rows = 0;
+                for (const RowRun& r : runs)
+                    for (int64_t i = 0; i < r.count; ++i) seen.push_back(r.first + i), ++rows;
+                CHECK(rows == (++batches * 1000 <= n ? 1000 : n % 1000));
+            }
+            CHECK(batches == (n + 999) / 1000);
+            std::vector<int64_t> all = seen;
+            std::sort(all.begin(), all.end());
+            std::vector<int64_t> want(static_cast<size_t>(n));
+            std::iota(want.begin(), want.end(), 0);
+            CHECK(all == want);
+            epochs.push_back(seen);
+        }
+        CHECK(epochs[0] != epochs[1]);  // a new order each epoch
+        EpochOrder again(n, row_bytes, 42);  // the same seed, the same order
+        again.shuffle(1);
+        std::vector<RowRun> runs;
+        std::vector<int64_t> seen;
+        while (again.next(1000, runs))
+            for (const RowRun& r : runs)
+                for (int64_t i = 0; i < r.count; ++i) seen.push_back(r.first + i);
+        CHECK(seen == epochs[1]);
+    }
+}
+
+TEST_CASE("hot paths: the train-metrics sample has k distinct rows, ascending, seeded") {
+    for (double row_bytes : {8.0, 4000.0}) {
+        CAPTURE(row_bytes);
+        const int64_t n = 20011, k = 5000;
+        const std::vector<int64_t> s = sample_rows(n, row_bytes, k, 7);
+        REQUIRE(s.size() == size_t(k));
+        for (size_t i = 1; i < s.size(); ++i) REQUIRE(s[i - 1] < s[i]);
+        CHECK(s.front() >= 0);
+        CHECK(s.back() < n);
+        CHECK(s == sample_rows(n, row_bytes, k, 7));
+        CHECK(s != sample_rows(n, row_bytes, k, 8));
+        int64_t runs = 1;
+        for (size_t i = 1; i < s.size(); ++i) runs += s[i] != s[i - 1] + 1;
+        if (EpochOrder::block_rows_for(n, row_bytes) > 1) CHECK(runs < k / 4);  // whole blocks
+    }
+    CHECK(sample_rows(10, 8.0, 50, 1).size() == 10);  // fewer rows than asked: all of them
+}
