@@ -1,12 +1,8 @@
-// Rules on the metrics of a running `linlearn train`: --alert warns, --stop-when ends
-// the run. They are evaluated in the CLI, on the events the trainer's callback receives,
-// so they work whatever sinks are attached.
-//
-// Grammar:  <phase>:<metric> <op> <number> [after epoch <N>]
-//   phase   train | validation (test metrics exist only at run end)
-//   op      >  >=  <  <=  ==  !=
-//   after epoch N   only epochs numbered above N count (epochs count from 0)
-// e.g. "validation:objective_loss > 0.7 after epoch 3".
+// --alert and --stop-when of `linlearn train`: rules on the metrics of a running fit. The
+// library parses and evaluates them (ll_trainer_add_alert; the grammar is in linlearn.h and
+// docs/tracking.md), sends an "alert" diagnostic event to the callback and every sink when
+// one fires, and ends the run early_stopped when a stop rule fires. The command adds
+// the rules, echoes those diagnostics on stderr, and writes alerts.json after the fit.
 #pragma once
 #include <string>
 #include <vector>
@@ -15,47 +11,31 @@
 
 namespace linlearn::cli {
 
-struct Rule {
-    enum class Kind { alert, stop_when };
-    Kind kind = Kind::alert;
-    std::string text;                  // as written
-    std::string phase, metric, op;
-    double threshold = 0;
-    int after_epoch = -1;              // -1: every epoch
-    // What happened during the run.
-    bool fired = false;
-    int first_epoch = -1;              // the first epoch on which the rule held
-    double first_value = 0;
-    int epochs_held = 0;               // how many epochs it held on
-    std::string note;                  // why the rule could not apply, if it could not
-};
-
-// Parses one rule; a mistake throws CommandError (exit 2) naming the option, the rule
-// and the 1-based column.
-Rule parse_rule(const std::string& text, Rule::Kind kind);
-
-// Watches a run's events and applies the rules to the best-model-so-far metrics of each
-// epoch_end (the series that selection and early stopping use).
 class RuleWatcher {
-   public:
-    RuleWatcher(const std::vector<std::string>& alerts, const std::vector<std::string>& stop_when);
-    bool empty() const { return rules_.empty(); }
-    // Installs the watcher as t's event callback; it must outlive the fit.
+public:
+    RuleWatcher(std::vector<std::string> alerts, std::vector<std::string> stop_when)
+        : alerts_(std::move(alerts)), stop_when_(std::move(stop_when)) {}
+    bool empty() const { return alerts_.empty() && stop_when_.empty(); }
+    // Adds every rule to t; a mistake throws CommandError (exit 2) naming the option, the
+    // rule and the 1-based column, before anything is read or trained.
+    void add_to(ll_trainer* t) const;
+    // Installs the callback that echoes the rules' diagnostics on stderr; the watcher must
+    // outlive the fit.
     void install(ll_trainer* t);
-    // The --stop-when rule that ended the run, or nullptr.
-    const Rule* stopped_by() const { return stopped_by_ < 0 ? nullptr : &rules_[stopped_by_]; }
-    // alerts.json: every rule with what it did.
+    // After the fit: reads what the rules did (ll_trainer_get_alerts).
+    void collect(const ll_trainer* t);
+    // The --stop-when rule that ended the run, or "".
+    const std::string& stopped_by() const { return stopped_by_; }
+    // alerts.json: {"run_id", "stopped_by", "rules": [...]} (docs/tracking.md).
     std::string to_json() const;
 
-   private:
+private:
     static int callback(const ll_event* e, void* self);
-    int on_event(const ll_event& e);
-    void check_epoch(const ll_event& e);
 
-    std::vector<Rule> rules_;
+    std::vector<std::string> alerts_, stop_when_;
     std::string run_id_;
-    bool has_validation_ = true;
-    int stopped_by_ = -1;
+    std::string library_json_;  // ll_trainer_get_alerts
+    std::string stopped_by_;
 };
 
 }  // namespace linlearn::cli

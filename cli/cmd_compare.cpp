@@ -180,7 +180,12 @@ std::string format_json(const Comparison& c, const CompareArgs& a) {
     return out.dump(2) + "\n";
 }
 
-int run_compare(const CompareArgs& a) {
+int run_compare(CompareArgs a) {
+    // SageMaker's name of a final objective loss, "validation:objective_loss:final", is
+    // metrics.json's alias of "validation:objective_loss" (run_dir.cpp keeps one of the two).
+    const std::string alias = ":objective_loss:final";
+    if (a.sort.size() > alias.size() && a.sort.compare(a.sort.size() - alias.size(), alias.size(), alias) == 0)
+        a.sort.resize(a.sort.size() - std::string(":final").size());
     Comparison c;
     for (const std::string& d : a.dirs) c.runs.push_back(read_run_dir(d, false));
     c.differing_hps = differing_hyperparameters(c.runs);

@@ -57,13 +57,14 @@ int run_train(const TrainArgs& a) {
     namespace fs = std::filesystem;
     if (a.train.empty()) throw CommandError("--train is required (or --sagemaker)", 2);
     if (a.output_dir.empty()) throw CommandError("--output-dir is required (or --sagemaker)", 2);
-    RuleWatcher rules(a.alerts, a.stop_when);  // parsed first: a typo costs no training
+    RuleWatcher rules(a.alerts, a.stop_when);
     Trainer t;
     {
         ll_trainer* raw = nullptr;
         check(ll_trainer_create(&raw));
         t.reset(raw);
     }
+    rules.add_to(t.get());  // first: a mistake in a rule costs no reading and no training
     set_hyperparameters(t.get(), a);
     if (!a.initial_model.empty()) {  // incremental training
         Model start = load_model(a.initial_model);
@@ -100,7 +101,10 @@ int run_train(const TrainArgs& a) {
     if (previous_term != SIG_ERR) std::signal(SIGTERM, previous_term);
     g_running = nullptr;
     // Before check(): a failed run's rules (notes, alerts that fired) are worth keeping.
-    if (!rules.empty()) write_output((dir / "alerts.json").string(), rules.to_json());
+    if (!rules.empty()) {
+        rules.collect(t.get());
+        write_output((dir / "alerts.json").string(), rules.to_json());
+    }
     if (status == LL_E_CANCELLED) throw CommandError(ll_last_error(), 130);  // as for SIGINT after an epoch
     check(status);
     Model model(raw_model);
@@ -108,9 +112,10 @@ int run_train(const TrainArgs& a) {
     std::cout << "model:   " << model_path << "\nmetrics: " << metrics_path << "\nevents:  " << events_path
               << "\nepochs:  " << epochs_path << "\n";
     if (!rules.empty()) std::cout << "alerts:  " << (dir / "alerts.json").string() << "\n";
-    if (const Rule* stop = rules.stopped_by(); stop && info.status == LL_STATUS_CANCELLED) {
-        // The user asked for this stop: success, with the best checkpoint as the model.
-        std::cerr << "linlearn: stopped by rule: " << stop->text << "\n";
+    if (!rules.stopped_by().empty()) {
+        // The user asked for this stop (the run ended early_stopped): success, with the best
+        // checkpoint as the model.
+        std::cerr << "linlearn: stopped by rule: " << rules.stopped_by() << "\n";
         return 0;
     }
     if (info.status == LL_STATUS_CANCELLED) {
@@ -176,11 +181,12 @@ Action add_train(CLI::App& app) {
         ->check(CLI::ExistingFile);
     auto* quiet = app.add_flag("-q,--quiet", a->quiet, "no progress table on stdout");
     app.add_option("--alert", a->alerts,
-                   "warn once on stderr when a rule holds for the best model: '<phase>:<metric> <op> <number> "
-                   "[after epoch N]', op one of > >= < <= == != (repeatable; recorded in alerts.json)");
+                   "an alert event to every sink (and a line on stderr) the first epoch a rule holds for the best "
+                   "model: '<phase>:<metric> <op> <number> [after epoch N]', op one of > >= < <= == != "
+                   "(repeatable; recorded in alerts.json)");
     app.add_option("--stop-when", a->stop_when,
-                   "stop training (exit 0, best checkpoint kept) when a rule holds, same grammar as --alert "
-                   "(repeatable)");
+                   "stop training when a rule holds (status early_stopped, best checkpoint kept, exit 0), same "
+                   "grammar as --alert (repeatable)");
     auto* sagemaker = app.add_flag("--sagemaker", a->sagemaker,
                  "run as a SageMaker training container: hyperparameters, channels and outputs under "
                  "--sagemaker-root; on failure the reason goes to <root>/output/failure")

@@ -52,7 +52,13 @@ void read_metrics_json(RunDir& run, const fs::path& path) {
     if (const auto hp = j.find("hyperparameters"); hp != j.end() && hp->is_object())
         for (const auto& [k, v] : hp->items())
             run.hyperparameters.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
-    for (const auto& [name, v] : j.at("metrics").items()) run.metrics.emplace_back(name, number_or_nan(v));
+    for (const auto& [name, v] : j.at("metrics").items()) {
+        // "<phase>:objective_loss:final" is SageMaker's name for "<phase>:objective_loss",
+        // written beside it with the same value: one row is enough.
+        const std::string alias = ":objective_loss:final";
+        if (name.size() > alias.size() && name.compare(name.size() - alias.size(), alias.size(), alias) == 0) continue;
+        run.metrics.emplace_back(name, number_or_nan(v));
+    }
 }
 
 void read_events(RunDir& run, const fs::path& path) {

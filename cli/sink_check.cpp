@@ -91,6 +91,13 @@ SyntheticRun::SyntheticRun(int epochs, int models) {
     start.n_test_rows = 25;
     start.num_models = models;
     start.num_classes = 2;
+    for (int32_t m = 0; m < models; ++m) {
+        const std::vector<ll_param>& list = model_param_lists_.emplace_back(std::vector<ll_param>{
+            {"optimizer", m % 2 ? "sgd" : "adam"}, {"learning_rate", keep(std::to_string(0.1 / (m + 1)))}});
+        model_params_.push_back({sizeof(ll_model_params), m, static_cast<uint32_t>(list.size()), list.data()});
+    }
+    start.n_model_params = static_cast<uint32_t>(model_params_.size());
+    start.model_params = model_params_.data();
     events_.push_back(start);
 
     const int last = epochs - 1;
@@ -111,6 +118,13 @@ SyntheticRun::SyntheticRun(int epochs, int models) {
             diagnostic.diagnostic_code = "diverging";
             diagnostic.message = "model 1 diverges; lower learning_rate";
             events_.push_back(diagnostic);
+        }
+        if (epoch == 1) {  // an alert rule fired (ll_trainer_add_alert)
+            ll_event alert = base(LL_EVENT_DIAGNOSTIC, epoch);
+            alert.model = 0;
+            alert.diagnostic_code = "alert";
+            alert.message = "alert 'validation:objective_loss > 0.2' fired at epoch 1: validation:objective_loss = 0.25";
+            events_.push_back(alert);
         }
     }
 
@@ -144,6 +158,8 @@ SyntheticRun::SyntheticRun(int epochs, int models) {
     ll_event sparse_start = start;
     sparse_start.n_params = 0;
     sparse_start.params = nullptr;
+    sparse_start.n_model_params = 0;
+    sparse_start.model_params = nullptr;
     sparse_.push_back(sparse_start);
     sparse_.push_back(events_[1]);  // a full epoch 0: the columns of a CSV stay the same
     ll_event empty_epoch = base(LL_EVENT_EPOCH_END, 1);

@@ -16,9 +16,10 @@ namespace linlearn::cli {
 // The checks run in a child process, so a plugin that crashes is reported, not fatal.
 int sink_check(const std::string& path, std::ostream& out);
 
-// A made-up binary-classification run: run_start, `epochs` epoch_end with `models`
-// models plus the best so far (train and validation; one NaN, one infinite throughput),
-// a diagnostic, early_stop, model_selected and run_end (train, validation, test).
+// A made-up binary-classification run: run_start (with each model's settings),
+// `epochs` epoch_end with `models` models plus the best so far (train and validation;
+// one NaN, one infinite throughput), a diagnostic, an "alert" diagnostic after epoch 1
+// (when there is one), early_stop, model_selected and run_end (train, validation, test).
 // Also used by the sink tests. Events point into this object: keep it alive.
 class SyntheticRun {
 public:
@@ -45,6 +46,8 @@ private:
     std::deque<std::vector<ll_metric>> metrics_;
     std::deque<std::vector<ll_metric_set>> sets_;
     std::vector<ll_param> params_;
+    std::deque<std::vector<ll_param>> model_param_lists_;
+    std::vector<ll_model_params> model_params_;
     std::vector<ll_event> events_, sparse_;
     ll_event unknown_{};
 };

@@ -38,6 +38,8 @@ struct Event {
     std::vector<std::pair<std::string, std::string>> params;
     int64_t n_features = 0, n_train_rows = 0, n_validation_rows = 0, n_test_rows = 0;
     int num_models = 0, num_classes = 0;
+    // run_start: the settings that vary between models, entry m for model m (0..M-1)
+    std::vector<std::vector<std::pair<std::string, std::string>>> model_params;
     // epoch_end
     double learning_rate = 0, throughput = 0;
     // run_end, diagnostic

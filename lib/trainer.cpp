@@ -285,6 +285,31 @@ void Run::run_start() {
     e.n_test_rows = test_ ? test_->rows() : 0;
     e.num_models = cfg_.num_models();
     e.num_classes = cfg_.num_classes;
+    // Each model's own settings (models 1..M-1 draw theirs near model 0's), written
+    // exactly: the shortest text that reads back as the same double, so that a run of
+    // num_models=1 with them (and the same seed) follows model m's path.
+    const auto exact = [](double v) {
+        char buf[32] = "";
+        for (int digits = 1; digits <= 17; ++digits) {
+            std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+            if (std::strtod(buf, nullptr) == v) break;
+        }
+        return std::string(buf);
+    };
+    for (const ModelSettings& s : cfg_.models) {
+        std::vector<std::pair<std::string, std::string>> p = {
+            {"optimizer", to_string(s.optimizer)}, {"learning_rate", exact(s.learning_rate)},
+            {"l1", exact(s.l1)}, {"wd", exact(s.wd)}};
+        if (cfg_.use_lr_scheduler) {
+            p.emplace_back("lr_scheduler_step", std::to_string(s.lr_scheduler_step));
+            p.emplace_back("lr_scheduler_factor", exact(s.lr_scheduler_factor));
+            p.emplace_back("lr_scheduler_minimum_lr", exact(s.lr_scheduler_minimum_lr));
+        }
+        if (cfg_.predictor == Predictor::binary)
+            p.emplace_back("positive_example_weight_mult",
+                           cfg_.balance_positive_weight ? "balanced" : exact(s.positive_example_weight_mult));
+        e.model_params.push_back(std::move(p));
+    }
     emit(std::move(e));
     diagnostics_ = std::make_unique<Diagnostics>(cfg_);
     warn(diagnostics_->at_start(train_, scaler_), -1);
@@ -441,8 +466,25 @@ void Run::warn(const std::vector<Warning>& warnings, int epoch) {
     }
 }
 
-LinearModel Run::finish(RunStatus status, const std::string& message) {
+LinearModel Run::finish(RunStatus requested_status, const std::string& requested_message) {
     finishing_ = true;
+    RunStatus status = requested_status;
+    std::string message = requested_message;
+    // A stop rule (ll_trainer_add_alert) stopped the run: early stopping by the user's
+    // criterion, not a cancellation; the sinks see an early_stop with the rule as reason.
+    if (status == RunStatus::cancelled && opt_.rule_stop) {
+        const TrainOptions::RuleStop stop = opt_.rule_stop();
+        if (!stop.reason.empty()) {
+            status = RunStatus::early_stopped;
+            message = stop.reason;
+            Event e = base_event(EventKind::early_stop);
+            e.epoch = stop.epoch;
+            e.model = best_.model;
+            e.best_epoch = best_.epoch;
+            e.message = message;
+            emit(std::move(e));
+        }
+    }
     LinearModel m;
     m.predictor = cfg_.predictor;
     m.loss = cfg_.loss;

@@ -3,6 +3,7 @@
 // early stopping, events. See docs/architecture.md.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "dataset.hpp"
@@ -20,6 +21,14 @@ struct TrainOptions {
     // Incremental training: every model starts from this model's weights, and from its
     // scaler and optimizer moments when it carries them (TrainingState).
     const LinearModel* initial_model = nullptr;
+    // When on_event stops the run (returns false), whether a stop rule did (AlertMonitor):
+    // the run then ends early_stopped, with an early_stop event, reason as the message,
+    // instead of cancelled. Empty, or an empty reason: a plain cancellation.
+    struct RuleStop {
+        int epoch = -1;      // the epoch after which the rule stopped the run
+        std::string reason;  // "" when no rule stopped it
+    };
+    std::function<RuleStop()> rule_stop;
 };
 
 // Returns the selected model. A run cancelled (or stopped by on_event) after at least

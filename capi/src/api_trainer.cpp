@@ -141,6 +141,34 @@ LL_API int ll_trainer_add_sink(ll_trainer* t, const char* spec) {
     });
 }
 
+LL_API int ll_trainer_add_alert(ll_trainer* t, const char* rule, uint32_t flags) {
+    return guarded(__func__, [&] {
+        check(t, "t");
+        require(rule, "rule");
+        require_idle(t);
+        if (flags & ~LL_ALERT_STOP)
+            fail(ErrorCode::invalid_argument,
+                 "flags=" + std::to_string(flags) + ": allowed: 0 (an alert) or LL_ALERT_STOP (1, a stop rule)");
+        t->alerts.add(parse_alert_rule(rule, flags & LL_ALERT_STOP ? AlertRule::Kind::stop : AlertRule::Kind::alert));
+    });
+}
+
+LL_API int ll_trainer_clear_alerts(ll_trainer* t) {
+    return guarded(__func__, [&] {
+        check(t, "t");
+        require_idle(t);
+        t->alerts.clear();
+    });
+}
+
+LL_API int ll_trainer_get_alerts(const ll_trainer* t, char* buf, size_t buf_size, size_t* needed) {
+    return guarded(__func__, [&] {
+        check(t, "t");
+        require_idle(t);
+        copy_out(t->alerts.to_json(), buf, buf_size, needed);
+    });
+}
+
 LL_API int ll_trainer_cancel(ll_trainer* t) {
     if (!t) return LL_E_INVALID_ARG;  // async-signal-safe: no allocation, no last-error
     t->cancel.store(true);
@@ -162,7 +190,8 @@ LL_API int ll_trainer_fit(ll_trainer* t, const ll_dataset* train, const ll_datas
         opt.model_path = t->model_path;
         opt.cancel = &t->cancel;
         opt.initial_model = t->initial_model.get();
-        opt.on_event = [t](const Event& e) { return deliver(t, e); };
+        opt.on_event = t->alerts.wrap([t](const Event& e) { return deliver(t, e); });
+        opt.rule_stop = [t] { return TrainOptions::RuleStop{t->alerts.stop_epoch(), t->alerts.stop_reason()}; };
         auto model = std::make_unique<ll_model>();
         try {
             model->model = linlearn::train(t->hp, train->data, validation ? &validation->data : nullptr,

@@ -18,6 +18,16 @@ CEvent::CEvent(const Event& e) {
                          static_cast<uint32_t>(metrics_[i].size()), metrics_[i].data()});
     }
     for (const auto& [k, v] : e.params) params_.push_back({k.c_str(), v.c_str()});
+    for (const auto& list : e.model_params) {
+        std::vector<ll_param> c;
+        for (const auto& [k, v] : list) c.push_back({k.c_str(), v.c_str()});
+        model_param_lists_.push_back(std::move(c));
+    }
+    for (size_t m = 0; m < model_param_lists_.size(); ++m) {
+        const auto& list = model_param_lists_[m];
+        model_params_.push_back({sizeof(ll_model_params), static_cast<int32_t>(m), static_cast<uint32_t>(list.size()),
+                                 list.empty() ? nullptr : list.data()});
+    }
 
     ev_.struct_size = sizeof(ll_event);
     ev_.kind = static_cast<uint32_t>(e.kind);
@@ -47,6 +57,8 @@ CEvent::CEvent(const Event& e) {
     ev_.total_time_s = e.total_time_s;
     ev_.sink_time_s = e.sink_time_s;
     ev_.diagnostic_code = c_str_or_null(e.diagnostic_code);
+    ev_.n_model_params = static_cast<uint32_t>(model_params_.size());
+    ev_.model_params = model_params_.empty() ? nullptr : model_params_.data();
 }
 
 }  // namespace linlearn::capi

@@ -19,6 +19,8 @@ private:
     std::vector<std::vector<ll_metric>> metrics_;
     std::vector<ll_metric_set> sets_;
     std::vector<ll_param> params_;
+    std::vector<std::vector<ll_param>> model_param_lists_;
+    std::vector<ll_model_params> model_params_;
     ll_event ev_{};
 };
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "alerts.hpp"
 #include "api_guard.hpp"
 #include "dataset.hpp"
 #include "hyperparams.hpp"
@@ -30,6 +31,7 @@ struct ll_trainer {
     std::atomic<bool> running{false};
     std::unique_ptr<linlearn::capi::SinkHost> sinks = std::make_unique<linlearn::capi::SinkHost>();
     std::unique_ptr<linlearn::LinearModel> initial_model;  // incremental training, or null
+    linlearn::AlertMonitor alerts;  // ll_trainer_add_alert's rules and what they did last fit
 };
 
 struct ll_model {

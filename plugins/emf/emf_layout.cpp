@@ -31,6 +31,9 @@ std::vector<Series> series_of(const ll_event& ev, const EmfLayout& layout) {
         add_sets(LL_MODEL_BEST, "best");
         if (layout.per_model)
             for (int32_t model : models_of(ev)) add_sets(model, std::to_string(model));
+    } else if (ev.kind == LL_EVENT_DIAGNOSTIC && text(ev.diagnostic_code) == "alert") {
+        // An alert or stop rule fired (ll_trainer_add_alert): 1 per rule, for an alarm on its sum.
+        out.push_back({"", "", {"alerts", 1, "Count"}});
     } else if (ev.kind == LL_EVENT_RUN_END) {
         out.push_back({"", "", {"total_time", ev.total_time_s, "Seconds"}});
         out.push_back({"", "", {"sink_time", ev.sink_time_s, "Seconds"}});
@@ -56,6 +59,11 @@ std::vector<std::pair<std::string, Json>> properties(const ll_event& ev, const E
     if (!layout.host) out.emplace_back("Host", host);
     out.emplace_back("Event", event_name(ev.kind));
     if (ev.kind == LL_EVENT_EPOCH_END) out.emplace_back("Epoch", ev.epoch);
+    if (ev.kind == LL_EVENT_DIAGNOSTIC) {
+        out.emplace_back("Epoch", ev.epoch);
+        out.emplace_back("Code", text(ev.diagnostic_code));
+        out.emplace_back("Message", text(ev.message));
+    }
     if (ev.kind == LL_EVENT_RUN_END) {
         out.emplace_back("Status", status_name(ev.status));
         out.emplace_back("BestEpoch", ev.best_epoch);

@@ -11,7 +11,8 @@
 // Model is "best" (the best model so far, in epoch_end), the model's index (per_model=true)
 // or "final" (the selected model's final metrics, in run_end). Values without a model or
 // phase (elapsed_time, learning_rate, throughput, total_time, sink_time) go into documents
-// whose dimensions are only run id and host.
+// whose dimensions are only run id and host; so does "alerts" (Count, 1), the document of
+// each "alert" diagnostic (an alert or stop rule fired), with its Code and Message.
 #pragma once
 #include <string>
 #include <vector>

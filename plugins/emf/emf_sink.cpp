@@ -3,7 +3,8 @@
 // CloudWatch agent tails.
 //   emf[:path=FILE][,namespace=linlearn][,dimensions=run_id+model+phase+host][,host=NAME]
 //      [,per_model=false][,append=false]
-// Each epoch_end and run_end becomes documents (emf_layout.hpp); other kinds carry no metric.
+// Each epoch_end and run_end becomes documents (emf_layout.hpp), and so does each "alert"
+// diagnostic (an alert or stop rule fired: metric alerts = 1); other kinds carry no metric.
 #include <cstdio>
 #include <memory>
 

@@ -3,6 +3,7 @@
 //   json:path=out/events.jsonl[,metrics=out/metrics.json][,per_model=false][,append=true]
 #include "event_json.hpp"
 #include "output_file.hpp"
+#include "run_start_extras.hpp"
 #include "sink_plugin.hpp"
 
 namespace linlearn::sinks {
@@ -22,7 +23,9 @@ public:
                 options.flag("append", false) ? OutputFile::Mode::append : OutputFile::Mode::truncate) {}
 
     void on_event(const ll_event& ev) {
-        file_.write(json_line(event_json(ev, per_model_)));
+        Json line = event_json(ev, per_model_);
+        add_run_start_extras(line, ev);
+        file_.write(json_line(line));
         if (ev.kind == LL_EVENT_RUN_START) run_start_ = event_json(ev, false);
         if (ev.kind == LL_EVENT_RUN_END && !metrics_path_.empty())
             write_file_atomically(metrics_path_, final_metrics(ev).dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
@@ -31,14 +34,20 @@ public:
     void flush() { file_.flush(); }
 
 private:
-    // The run's outcome with its metrics flat, named "phase:metric" as SageMaker names them.
+    // The run's outcome with its metrics flat, named "phase:metric" as SageMaker names them;
+    // the final objective loss of train and validation also under SageMaker's own names for
+    // it, "train:objective_loss:final" and "validation:objective_loss:final" (its
+    // "<phase>:objective_loss" is the per-epoch series; test's has no ":final").
     Json final_metrics(const ll_event& end) const {
         Json metrics = Json::object();
         for (const ll_metric_set* set : sets_of(end, kAnyModel))
-            for (uint32_t i = 0; set->metrics && i < set->count; ++i)
-                if (set->metrics[i].name)
-                    metrics[std::string(phase_name(set->phase)) + ":" + set->metrics[i].name] =
-                        number(set->metrics[i].value);
+            for (uint32_t i = 0; set->metrics && i < set->count; ++i) {
+                if (!set->metrics[i].name) continue;
+                const std::string name = std::string(phase_name(set->phase)) + ":" + set->metrics[i].name;
+                metrics[name] = number(set->metrics[i].value);
+                if (name == "train:objective_loss" || name == "validation:objective_loss")
+                    metrics[name + ":final"] = metrics[name];
+            }
         const auto from_start = [this](const char* key) {
             return run_start_.contains(key) ? run_start_[key] : Json(nullptr);
         };

@@ -4,6 +4,10 @@
 
 namespace linlearn::sinks {
 
+namespace {
+const char* const kAlertsHelp = "Alert and stop rules that fired in the run so far (diagnostic events \"alert\")";
+}  // namespace
+
 void RunGauges::set_run(const std::string& name, const std::string& help, double value) {
     gauges_.set("linlearn_run_" + name, help, {{"run_id", run_id_}}, value);
 }
@@ -32,6 +36,13 @@ bool RunGauges::update(const ll_event& ev) {
                          {"library_version", text(ev.library_version)}},
                         1);
             set_run("status", "0 running, 1 completed, 2 early_stopped, 3 cancelled, 4 failed", LL_STATUS_RUNNING);
+            alerts_ = 0;
+            set_run("alerts", kAlertsHelp, alerts_);
+            return true;
+        case LL_EVENT_DIAGNOSTIC:  // an alert rule fired (ll_trainer_add_alert); other diagnostics change nothing
+            if (text(ev.diagnostic_code) != "alert") return false;
+            run_id_ = text(ev.run_id);
+            set_run("alerts", kAlertsHelp, ++alerts_);
             return true;
         case LL_EVENT_EPOCH_END:
             run_id_ = text(ev.run_id);  // also when run_start was missed

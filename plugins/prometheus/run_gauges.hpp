@@ -8,6 +8,7 @@
 //   linlearn_run_elapsed_seconds{run_id}     seconds since the run started, at that epoch's end
 //   linlearn_run_learning_rate{run_id}       model 0's learning rate then
 //   linlearn_run_throughput_rows_per_second{run_id}
+//   linlearn_run_alerts{run_id}              alert and stop rules fired so far (0 from run_start)
 //   linlearn_<metric>{run_id,phase,model}    model="best" (the best model so far), "0".."N"
 //                                            with per_model=true, "final" at run end
 //   linlearn_run_best_epoch, linlearn_run_selected_model, linlearn_run_total_seconds,
@@ -28,7 +29,8 @@ class RunGauges {
 public:
     explicit RunGauges(bool per_model) : per_model_(per_model) {}
 
-    // Applies an event; true when the gauges changed (run_start, epoch_end, run_end).
+    // Applies an event; true when the gauges changed (run_start, epoch_end, an "alert"
+    // diagnostic, run_end).
     // run_start forgets the previous run's gauges.
     bool update(const ll_event& ev);
 
@@ -41,6 +43,7 @@ private:
 
     bool per_model_;
     std::string run_id_;
+    int alerts_ = 0;  // "alert" diagnostics of this run
     Exposition gauges_;
 };
 

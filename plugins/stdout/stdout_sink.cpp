@@ -3,6 +3,7 @@
 //   stdout[:format=table|sagemaker|jsonl][,stream=stderr][,host=algo-1][,per_model=false]
 #include <cstdio>
 
+#include "../json/run_start_extras.hpp"
 #include "event_json.hpp"
 #include "formats.hpp"
 #include "sink_plugin.hpp"
@@ -13,7 +14,11 @@ namespace {
 class JsonlFormat : public Format {
 public:
     explicit JsonlFormat(bool per_model) : per_model_(per_model) {}
-    std::string render(const ll_event& ev) override { return json_line(event_json(ev, per_model_)); }
+    std::string render(const ll_event& ev) override {
+        Json line = event_json(ev, per_model_);
+        add_run_start_extras(line, ev);
+        return json_line(line);
+    }
 
 private:
     bool per_model_;

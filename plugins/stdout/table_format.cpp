@@ -45,6 +45,8 @@ public:
             case LL_EVENT_MODEL_SELECTED:
                 return "selected model " + std::to_string(ev.model) + " of epoch " + std::to_string(ev.epoch) + "\n";
             case LL_EVENT_DIAGNOSTIC:
+                // An alert rule's message says what it is: "alert '<rule>' fired at epoch N: ...".
+                if (text(ev.diagnostic_code) == "alert" && ev.message) return text(ev.message) + "\n";
                 return "warning" + (ev.diagnostic_code ? " [" + text(ev.diagnostic_code) + "]" : "") + message(ev) + "\n";
             case LL_EVENT_RUN_END: return run_end(ev);
             default: return "";

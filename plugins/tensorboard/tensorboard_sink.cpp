@@ -6,6 +6,8 @@
 //   model_<N>/<phase>/<metric>  each model, each epoch, with per_model=true
 //   progress/learning_rate, progress/throughput, progress/elapsed_seconds   each epoch
 //   final/<phase>/<metric>    the selected model at run end, at step best_epoch
+//   alerts                    text (the Text tab): each "alert" diagnostic's message, at
+//                             step epoch, when an alert or stop rule fired
 // TensorBoard's scalars are 32-bit floats; NaN and infinities are left out.
 // A new file is started for each run after the first one the instance sees.
 #include <cmath>
@@ -81,8 +83,10 @@ public:
             add_sets(scalars, ev, kAnyModel, "final/");
             step = ev.best_epoch >= 0 ? ev.best_epoch : ev.epoch;
         }
-        has_run_ = has_run_ || ev.kind == LL_EVENT_RUN_START || !scalars.empty();
+        const bool alert = ev.kind == LL_EVENT_DIAGNOSTIC && text(ev.diagnostic_code) == "alert" && ev.message;
+        has_run_ = has_run_ || ev.kind == LL_EVENT_RUN_START || !scalars.empty() || alert;
         if (!scalars.empty()) file_->write_event(tf_scalars_event(wall_time, step < 0 ? 0 : step, scalars));
+        if (alert) file_->write_event(tf_text_event(wall_time, step < 0 ? 0 : step, "alerts", ev.message));
     }
 
     void flush() { file_->flush(); }

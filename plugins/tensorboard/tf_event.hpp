@@ -12,7 +12,15 @@
 //   Value   { string tag = 1;                            (0x0A, length, bytes)
 //             float simple_value = 2; }                  (0x15, 4 bytes, IEEE float)
 // The first record of a file is the Event with file_version; TensorBoard turns
-// simple_value into a scalar when it loads the file.
+// simple_value into a scalar when it loads the file. A text summary (TensorBoard's Text
+// tab) is a Value with a string tensor and the text plugin's metadata instead:
+//   Value   { string tag = 1;  TensorProto tensor = 8;       (0x42, length, message)
+//             SummaryMetadata metadata = 9; }                (0x4A, length, message)
+//   TensorProto { DataType dtype = 1;                        (0x08, varint 7: DT_STRING)
+//                 TensorShapeProto tensor_shape = 2;         (0x12, 0: a scalar)
+//                 repeated bytes string_val = 8; }           (0x42, length, bytes)
+//   SummaryMetadata { PluginData plugin_data = 1; }          (0x0A, length, message)
+//   PluginData { string plugin_name = 1; }                   (0x0A, length, "text")
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -91,6 +99,33 @@ inline std::string tf_scalars_event(double wall_time, int64_t step, const TfScal
     tf_detail::put_double(out, 0x09, wall_time);
     // A negative int64 is a 10-byte two's-complement varint; epochs never are.
     if (step != 0) {
+        out += static_cast<char>(0x10);
+        tf_detail::put_varint(out, static_cast<uint64_t>(step));
+    }
+    tf_detail::put_bytes(out, 0x2A, summary);
+    return out;
+}
+
+// Event{wall_time, step, summary{value{tag, text tensor, text plugin metadata}}}.
+inline std::string tf_text_event(double wall_time, int64_t step, const std::string& tag, const std::string& text) {
+    std::string tensor;
+    tensor += static_cast<char>(0x08);
+    tf_detail::put_varint(tensor, 7);  // DT_STRING
+    tf_detail::put_bytes(tensor, 0x12, "");  // shape: a scalar
+    tf_detail::put_bytes(tensor, 0x42, text);
+    std::string plugin;
+    tf_detail::put_bytes(plugin, 0x0A, "text");
+    std::string metadata;
+    tf_detail::put_bytes(metadata, 0x0A, plugin);
+    std::string value;
+    tf_detail::put_bytes(value, 0x0A, tag);
+    tf_detail::put_bytes(value, 0x42, tensor);
+    tf_detail::put_bytes(value, 0x4A, metadata);
+    std::string summary;
+    tf_detail::put_bytes(summary, 0x0A, value);
+    std::string out;
+    tf_detail::put_double(out, 0x09, wall_time);
+    if (step > 0) {
         out += static_cast<char>(0x10);
         tf_detail::put_varint(out, static_cast<uint64_t>(step));
     }

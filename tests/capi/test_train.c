@@ -210,6 +210,12 @@ void test_struct_sizes(void) {
     CHECK(!LL_HAS_FIELD(&e, ll_event, diagnostic_code));
     e.struct_size = sizeof e;
     CHECK(LL_HAS_FIELD(&e, ll_event, diagnostic_code));
+    CHECK(LL_HAS_FIELD(&e, ll_event, model_params));
+    /* An event of a library before sink ABI 1.1 ends at diagnostic_code. */
+    e.struct_size = (uint32_t)(offsetof(ll_event, diagnostic_code) + sizeof e.diagnostic_code);
+    CHECK(LL_HAS_FIELD(&e, ll_event, diagnostic_code));
+    CHECK(!LL_HAS_FIELD(&e, ll_event, n_model_params));
+    CHECK(!LL_HAS_FIELD(&e, ll_event, model_params));
 
     ll_dataset* train = dataset_from_file("breast_cancer.train.csv");
     ll_trainer* t = new_trainer("binary_classifier", 2);

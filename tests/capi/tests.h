@@ -27,7 +27,11 @@
     X(callback_stops)               \
     X(last_error_is_thread_local)   \
     X(concurrent_predict)           \
-    X(same_seed_same_model)
+    X(same_seed_same_model)         \
+    X(alert_rules)                  \
+    X(alert_never_applies)          \
+    X(alert_errors)                 \
+    X(run_start_model_params)
 
 #define LL_DECLARE_TEST(name) void test_##name(void);
 LL_CAPI_TESTS(LL_DECLARE_TEST)

@@ -48,6 +48,31 @@ def test_train_writes_every_artifact_and_prints_their_paths(trained):
     assert json.loads(lines[-1])["event"] == "run_end"
 
 
+def test_metrics_json_has_sagemakers_final_names_of_the_objective_loss(trained):
+    out, _ = trained
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    # SageMaker's MetricDefinitions call the final objective loss "<phase>:objective_loss:final"
+    # (and the per-epoch series "<phase>:objective_loss"); test's has no ":final".
+    for phase in ("train", "validation"):
+        assert metrics[f"{phase}:objective_loss:final"] == metrics[f"{phase}:objective_loss"]
+    assert "test:objective_loss" in metrics and "test:objective_loss:final" not in metrics
+    assert not [k for k in metrics if k.endswith(":final") and "objective_loss" not in k]
+
+
+def test_run_start_carries_every_models_settings(trained):
+    out, _ = trained
+    start = json.loads((out / "events.jsonl").read_text().splitlines()[0])
+    models = start["model_params"]
+    assert [m["model"] for m in models] == [0, 1, 2, 3]
+    for m in models:
+        assert {"optimizer", "learning_rate", "l1", "wd", "positive_example_weight_mult"} <= set(m["params"])
+    # Model 0 trains with the hyperparameters as resolved; the others draw near them.
+    for key in ("learning_rate", "wd", "l1"):
+        assert float(models[0]["params"][key]) == pytest.approx(float(start["params"][key]), rel=1e-9)
+    assert models[0]["params"]["optimizer"] == start["params"]["optimizer"]
+    assert len({m["params"]["learning_rate"] for m in models}) == 4
+
+
 def test_evaluate_matches_the_test_metrics_of_training(trained):
     out, _ = trained
     p = run("evaluate", "-m", str(out / "model.llmodel"), "-i", data("breast_cancer.test.csv"))

@@ -75,13 +75,23 @@ def test_compare_json_sorts_ascending_for_a_loss_and_keeps_every_digit(runs):
     for d in runs:
         m = metrics_of(d)
         r = by_id[m["run_id"]]
-        assert r["metrics"] == m["metrics"]  # exact: shortest round-trip digits
+        # Exact (shortest round-trip digits); SageMaker's aliases "<phase>:objective_loss:final"
+        # of metrics.json are the same values and are shown once, under the plain name.
+        assert m["metrics"]["validation:objective_loss:final"] == m["metrics"]["validation:objective_loss"]
+        assert r["metrics"] == {k: v for k, v in m["metrics"].items() if not k.endswith(":objective_loss:final")}
         assert r["best_epoch"] == m["best_epoch"] and r["status"] == m["status"]
         assert r["total_time_s"] == m["total_time_s"]
         assert r["epochs_run"] == len(epoch_ends(d))
     # Only what differs: learning_rate and epochs, not predictor_type.
     assert set(out["differing_hyperparameters"]) == {"epochs", "learning_rate", "num_models"}
     assert by_id["slow"]["hyperparameters"]["learning_rate"] == "0.01"
+
+
+def test_compare_sorts_by_sagemakers_final_name_of_the_objective_loss(runs):
+    plain = json.loads(run("compare", *map(str, runs), "--sort", "validation:objective_loss", "--format", "json").stdout)
+    final = json.loads(run("compare", *map(str, runs), "--sort", "validation:objective_loss:final",
+                           "--format", "json").stdout)
+    assert final == plain  # the alias sorts as the plain name, and is reported as it
 
 
 def test_compare_sorts_scores_descending_unless_told(runs):

@@ -64,6 +64,58 @@ def test_events_as_dicts(train, validation):
         e["best"]["validation"]["objective_loss"] for e in epochs]
 
 
+def test_run_start_has_every_models_settings(train):
+    events = []
+    with linlearn.Trainer({**BINARY, "learning_rate": 0.05}, sinks=[events.append]) as trainer:
+        trainer.fit(train)
+    start = events[0]
+    models = start["model_params"]
+    assert [m["model"] for m in models] == [0, 1, 2]
+    assert models[0]["params"]["learning_rate"] == "0.05"
+    assert models[0]["params"]["optimizer"] == start["params"]["optimizer"]
+    for m in models[1:]:
+        assert 0.005 <= float(m["params"]["learning_rate"]) <= 0.5  # drawn within 10x
+        assert {"optimizer", "l1", "wd"} <= set(m["params"])
+
+
+def test_alerts_reach_the_sinks_and_a_stop_rule_ends_the_run_early(train, validation, tmp_path):
+    events = []
+    path = tmp_path / "events.jsonl"
+    rule, stop = "validation:objective_loss < 100", "train:objective_loss < 100 after epoch 1"
+    with linlearn.Trainer({**BINARY, "epochs": 8}, sinks=[events.append, f"json:path={path}"],
+                          alerts=[rule], stop_when=[stop]) as trainer:
+        model = trainer.fit(train, validation)
+        report = trainer.get_alerts()
+        alerts = [e for e in events if e["event"] == "diagnostic" and e["code"] == "alert"]
+        assert [a["epoch"] for a in alerts] == [0, 2]
+        assert alerts[0]["message"].startswith(f"alert '{rule}' fired at epoch 0: validation:objective_loss = ")
+        assert alerts[1]["message"].startswith(f"stop rule '{stop}' fired at epoch 2: ")
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        assert [line for line in lines if line["event"] == "diagnostic" and line["code"] == "alert"] == alerts
+        end = events[-1]
+        assert end["status"] == "early_stopped" and end["message"].startswith(f"stopped by rule '{stop}' at epoch 2")
+        assert model.status == "early_stopped"
+        assert report["stopped_by"] == stop
+        assert [(r["rule"], r["kind"], r["fired"], r["first_epoch"]) for r in report["rules"]] == [
+            (rule, "alert", True, 0), (stop, "stop_when", True, 2)]
+        # Cleared, the next fit runs every epoch.
+        trainer.clear_alerts()
+        events.clear()
+        assert trainer.fit(train, validation).status == "completed"
+        assert not [e for e in events if e["event"] == "diagnostic" and e["code"] == "alert"]
+        assert trainer.get_alerts() == {"stopped_by": None, "rules": []}
+
+
+def test_a_malformed_rule_names_the_column(train):
+    with linlearn.Trainer(BINARY) as trainer:
+        with pytest.raises(linlearn.InvalidArgumentError, match=r"rule 'validation:objective_loss >> 1': column 28: "
+                                                                r"expected a number"):
+            trainer.add_alert("validation:objective_loss >> 1")
+        with pytest.raises(linlearn.InvalidArgumentError, match="did you mean 'roc_auc_score'"):
+            trainer.add_alert("validation:roc_auc_scor > 0.9", stop=True)
+        assert trainer.get_alerts()["rules"] == []
+
+
 def test_plugin_sink_sees_the_same_events(train, tmp_path):
     path = tmp_path / "events.jsonl"
     events = []

@@ -10,7 +10,9 @@ share no code with it:
     which must be installed: scripts/install-deps.sh) as an Event: field 1 wall_time
     (fixed64), then either field 3 file_version "brain.Event:2" (the first record, only
     there) or field 2 step (optional varint) and field 5 Summary, whose values (field 1)
-    each hold a tag (1, a string) and a simple_value (2, a finite fixed32 float).
+    each hold a tag (1, a string) and a simple_value (2, a finite fixed32 float), or, for
+    a text summary, a tag, a tensor (8) of dtype DT_STRING (field 1 = 7) and metadata (9)
+    naming the plugin "text" (field 1 of field 1).
 
 usage: check_tensorboard.py PATH...   (PATH: an event file, or a folder searched for them)
 """
@@ -102,6 +104,14 @@ def check_event(fields, first):
     tags = []
     for field, value in summary:
         values = dict(value) if field == 1 and isinstance(value, list) else {}
+        if values and sorted(f for f, _ in value) == [1, 8, 9]:  # a text summary
+            tensor, metadata = values[8], values[9]
+            if not re.fullmatch(r'"[^"]+"', values[1]) or not isinstance(tensor, list) or (1, "7") not in tensor:
+                raise ValueError(f"a text value is not (tag, DT_STRING tensor, metadata): {value}")
+            plugin = dict(metadata).get(1) if isinstance(metadata, list) else None
+            if not isinstance(plugin, list) or (1, '"text"') not in plugin:
+                raise ValueError(f"a text value's metadata does not name the text plugin: {value}")
+            continue
         if sorted(f for f, _ in value) != [1, 2] or not re.fullmatch(r'"[^"]+"', values[1]):
             raise ValueError(f"a summary value is not (tag, simple_value): {value}")
         number = fixed(values[2], 4)

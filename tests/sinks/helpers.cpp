@@ -113,6 +113,15 @@ Recorded record(const ll_event& ev) {
     r.total_time_s = ev.total_time_s;
     r.sink_time_s = ev.sink_time_s;
     r.status = ev.status;
+    r.diagnostic_code = text(ev.diagnostic_code);
+    if (LL_HAS_FIELD(&ev, ll_event, model_params))
+        for (uint32_t m = 0; ev.model_params && m < ev.n_model_params; ++m) {
+            CHECK(ev.model_params[m].model == static_cast<int32_t>(m));
+            std::vector<std::pair<std::string, std::string>> list;
+            for (uint32_t i = 0; i < ev.model_params[m].n_params; ++i)
+                list.emplace_back(ev.model_params[m].params[i].key, text(ev.model_params[m].params[i].value));
+            r.model_params.push_back(std::move(list));
+        }
     return r;
 }
 
@@ -232,6 +241,15 @@ void check_json_lines(const std::string& text, const std::vector<Recorded>& even
                 CHECK(j.at("n_test_rows") == ev.n_test_rows);
                 CHECK(j.at("num_models") == ev.num_models);
                 CHECK(j.at("num_classes") == ev.num_classes);
+                CHECK(j.contains("model_params") == !ev.model_params.empty());
+                if (ev.model_params.empty()) break;
+                REQUIRE(j.at("model_params").size() == ev.model_params.size());
+                for (size_t m = 0; m < ev.model_params.size(); ++m) {
+                    const Json& entry = j.at("model_params")[m];
+                    CHECK(entry.at("model") == m);
+                    CHECK(entry.at("params").size() == ev.model_params[m].size());
+                    for (const auto& [key, value] : ev.model_params[m]) CHECK(entry.at("params").at(key) == value);
+                }
                 break;
             }
             case LL_EVENT_EPOCH_END: {
@@ -263,8 +281,10 @@ void check_json_lines(const std::string& text, const std::vector<Recorded>& even
                 CHECK(j.at("model") == ev.model);
                 check_phases(j.at("metrics"), ev.sets, -2, "selected");
                 break;
-            case LL_EVENT_EARLY_STOP:
             case LL_EVENT_DIAGNOSTIC:
+                CHECK((j.at("code").is_null() ? "" : j.at("code").get<std::string>()) == ev.diagnostic_code);
+                [[fallthrough]];
+            case LL_EVENT_EARLY_STOP:
                 CHECK((j.at("message").is_null() ? "" : j.at("message").get<std::string>()) == ev.message);
                 break;
         }
@@ -332,10 +352,17 @@ void check_metrics_file(const std::string& text, const std::vector<Recorded>& ev
     size_t count = 0;
     for (const RecordedSet& set : end.sets)
         for (const auto& [name, value] : set.metrics) {
-            check_number(j.at("metrics").at(std::string(phase_name(set.phase)) + ":" + name), value, name);
+            const std::string full = std::string(phase_name(set.phase)) + ":" + name;
+            check_number(j.at("metrics").at(full), value, name);
             ++count;
+            // SageMaker's name of the final objective loss of train and validation, beside it.
+            if (name == "objective_loss" && set.phase != LL_PHASE_TEST) {
+                check_number(j.at("metrics").at(full + ":final"), value, name + ":final");
+                ++count;
+            }
         }
     CHECK(j.at("metrics").size() == count);
+    CHECK(!j.at("metrics").contains("test:objective_loss:final"));
 }
 
 Json sagemaker_expectations(const std::vector<Recorded>& events) {

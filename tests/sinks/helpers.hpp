@@ -34,6 +34,9 @@ struct Recorded {
     int32_t num_models = 0, num_classes = 0;
     double learning_rate = 0, throughput = 0, total_time_s = 0, sink_time_s = 0;
     uint32_t status = 0;
+    std::string diagnostic_code;
+    // run_start (sink ABI 1.1): each model's settings, in model order; empty otherwise.
+    std::vector<std::vector<std::pair<std::string, std::string>>> model_params;
 };
 
 Recorded record(const ll_event& ev);

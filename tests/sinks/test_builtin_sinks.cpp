@@ -228,6 +228,12 @@ TEST_CASE("stdout: an aligned table with a marker on the best epoch, then a summ
     for (const Recorded& ev : events) {
         if (ev.kind != LL_EVENT_EPOCH_END) continue;
         while (lines[row].rfind("warning", 0) == 0) ++row;
+        // The alert after epoch 1: its message alone, under that epoch's row.
+        if (ev.epoch == 2) {
+            CHECK(lines[row] == "alert 'validation:objective_loss > 0.2' fired at epoch 1: validation:objective_loss = 0.25");
+            CHECK(lines[row - 1].substr(0, 5) == "    1");
+            ++row;
+        }
         const std::string& line = lines[row++];
         INFO(line);
         CHECK(line.size() == lines[1].size() - std::string("  (* best so far)").size() + 3);  // "  *"

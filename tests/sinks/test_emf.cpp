@@ -71,7 +71,7 @@ std::string key(const std::string& event, int epoch, const std::string& model, c
 }
 
 // What the documents must hold: the finite values of epoch_end and run_end, qualified as
-// docs/plugins.md describes.
+// docs/plugins.md describes, and alerts = 1 for each "alert" diagnostic.
 Flat expected(const std::vector<Recorded>& events, const Layout& layout) {
     Flat out;
     const auto add = [&](const std::string& event, int epoch, const std::string& model, const std::string& phase,
@@ -95,6 +95,8 @@ Flat expected(const std::vector<Recorded>& events, const Layout& layout) {
                 for (const auto& [name, value] : set.metrics)
                     add("epoch_end", ev.epoch, model, phases[set.phase], name, value);
             }
+        } else if (ev.kind == LL_EVENT_DIAGNOSTIC && ev.diagnostic_code == "alert") {
+            add("diagnostic", ev.epoch, "", "", "alerts", 1);
         } else if (ev.kind == LL_EVENT_RUN_END) {
             add("run_end", -1, "", "", "total_time", ev.total_time_s);
             add("run_end", -1, "", "", "sink_time", ev.sink_time_s);
@@ -108,6 +110,7 @@ Flat expected(const std::vector<Recorded>& events, const Layout& layout) {
 const char* unit_of(const std::string& name) {
     for (const char* seconds : {"elapsed_time", "total_time", "sink_time"})
         if (name == seconds) return "Seconds";
+    if (name == "alerts") return "Count";
     return name == "throughput" ? "Count/Second" : "None";
 }
 
@@ -129,6 +132,8 @@ Flat flatten(const std::vector<Json>& docs, const std::string& name_space, const
             timestamp_found = timestamp_found ||
                               (ev.timestamp_ms == doc.at("_aws").at("Timestamp").get<int64_t>() &&
                                ((ev.kind == LL_EVENT_EPOCH_END && event == "epoch_end" && ev.epoch == epoch) ||
+                                (ev.kind == LL_EVENT_DIAGNOSTIC && event == "diagnostic" && ev.epoch == epoch &&
+                                 doc.at("Code") == ev.diagnostic_code && doc.at("Message") == ev.message) ||
                                 (ev.kind == LL_EVENT_RUN_END && event == "run_end")));
         CHECK(timestamp_found);
         for (const Json& definition : directive.at("Metrics")) {

@@ -3,10 +3,12 @@
 // policy of failing sinks as a caller of ll_trainer_fit sees it.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "helpers.hpp"
 #include "linlearn/linlearn.h"
+#include "linlearn/sink.h"
 
 using namespace sink_tests;
 
@@ -33,13 +35,15 @@ ll_dataset* load(const std::string& path) {
     return ds;
 }
 
-// Trains on DATASET.{train,validation,test}.csv with the sinks; the trainer (and so its
-// sinks) is freed before this returns.
+// Trains on DATASET.{train,validation,test}.csv with the sinks (and alert rules, flags
+// for ll_trainer_add_alert); the trainer (and so its sinks) is freed before this returns.
 Run train(const std::string& dataset, const std::vector<std::pair<std::string, std::string>>& hyperparameters,
-          const std::vector<std::string>& sinks) {
+          const std::vector<std::string>& sinks, const std::vector<std::pair<std::string, uint32_t>>& rules = {}) {
     Run run;
     ll_trainer* t = nullptr;
     REQUIRE(ll_trainer_create(&t) == LL_OK);
+    for (const auto& [rule, flags] : rules)
+        REQUIRE_MESSAGE(ll_trainer_add_alert(t, rule.c_str(), flags) == LL_OK, ll_last_error());
     for (const auto& [key, value] : hyperparameters)
         REQUIRE_MESSAGE(ll_trainer_set(t, key.c_str(), value.c_str()) == LL_OK, ll_last_error());
     REQUIRE(ll_trainer_set_callback(t, record_event, &run.events) == LL_OK);
@@ -114,6 +118,57 @@ TEST_CASE("every built-in sink writes what the callback received, for each predi
     }
 }
 
+TEST_CASE("alert and stop rules reach every built-in sink, and the stop is an early stop") {
+    const std::string dir = scratch_dir("e2e_alerts");
+    const std::string stop = "train:objective_loss < 100 after epoch 1";  // stops after epoch 2
+    Run run;
+    {
+        const CaptureStdout capture(dir + "/stdout.jsonl");
+        run = train("breast_cancer",
+                    {{"predictor_type", "binary_classifier"}, {"epochs", "6"}, {"num_models", "2"},
+                     {"early_stopping_patience", "10"}},
+                    {"json:path=" + dir + "/events.jsonl,metrics=" + dir + "/metrics.json", "csv:path=" + dir + "/epochs.csv",
+                     "stdout:format=jsonl", "emf:path=" + dir + "/emf.jsonl", "prometheus:path=" + dir + "/run.prom",
+                     "tensorboard:logdir=" + dir + "/tb,host=h"},
+                    {{"validation:objective_loss < 100", 0}, {stop, LL_ALERT_STOP}});
+    }
+    REQUIRE_MESSAGE(run.status == LL_OK, run.error);
+    std::vector<std::string> alerts;
+    for (const Recorded& ev : run.events)
+        if (ev.kind == LL_EVENT_DIAGNOSTIC && ev.diagnostic_code == "alert") alerts.push_back(ev.message);
+    REQUIRE(alerts.size() == 2);
+    CHECK(alerts[0].find("alert 'validation:objective_loss < 100' fired at epoch 0: ") == 0);
+    CHECK(alerts[1].find("stop rule '" + stop + "' fired at epoch 2: ") == 0);
+    const Recorded& end = run.events.back();
+    CHECK(end.status == LL_STATUS_EARLY_STOPPED);
+    CHECK(end.message.find("stopped by rule '" + stop + "' at epoch 2: train:objective_loss = ") == 0);
+    CHECK(run.events[run.events.size() - 3].kind == LL_EVENT_EARLY_STOP);
+
+    // json and stdout:format=jsonl: every event as the callback saw it, alerts included.
+    check_json_lines(read_file(dir + "/events.jsonl"), run.events, true);
+    check_json_lines(read_file(dir + "/stdout.jsonl"), run.events, true);
+    check_metrics_file(read_file(dir + "/metrics.json"), run.events);
+    // csv: epochs only, the three that ran.
+    check_csv(read_file(dir + "/epochs.csv"), run.events, false);
+    CHECK(parse_csv(read_file(dir + "/epochs.csv")).size() == 4);
+    // emf: a document "alerts": 1 per alert, with the message.
+    const std::string emf = read_file(dir + "/emf.jsonl");
+    size_t documents = 0;
+    for (size_t at = 0; (at = emf.find("\"alerts\":1", at)) != std::string::npos; ++at) ++documents;
+    CHECK(documents == 2);
+    CHECK(emf.find("\"Message\":\"" + alerts[0] + "\"") != std::string::npos);
+    // prometheus: how many fired, and the status (2: early_stopped).
+    const std::string prom = read_file(dir + "/run.prom");
+    const std::string id = end.run_id;
+    CHECK(prom.find("linlearn_run_alerts{run_id=\"" + id + "\"} 2\n") != std::string::npos);
+    CHECK(prom.find("linlearn_run_status{run_id=\"" + id + "\"} 2\n") != std::string::npos);
+    // tensorboard: each message as text (its records are decoded by test_tensorboard.cpp's
+    // reader and check_tensorboard.py; here, that the text is in the file).
+    std::string tb;
+    for (const auto& entry : std::filesystem::directory_iterator(dir + "/tb")) tb += read_file(entry.path().string());
+    for (const std::string& a : alerts) CHECK(tb.find(a) != std::string::npos);
+}
+
 TEST_CASE("stdout: format=jsonl is what the callback received; the table has a row per epoch") {
     const std::string dir = scratch_dir("e2e_stdout");
     const std::vector<std::pair<std::string, std::string>> hyperparameters = {
@@ -172,8 +227,10 @@ TEST_CASE("a sink that cannot be created stops the run before training, with its
     CHECK(add_sink_error(fixture("create_fails"), LL_E_PLUGIN).find("fixture refuses to be created") !=
           std::string::npos);
     CHECK(add_sink_error("json", LL_E_PLUGIN).find("sink 'json': path= is required") != std::string::npos);
-    CHECK(add_sink_error(fixture("wrong_major"), LL_E_PLUGIN).find("(host sink ABI 1.0, plugin sink ABI 2.0)") !=
-          std::string::npos);
+    const std::string host_abi = std::to_string(LL_SINK_ABI_MAJOR) + "." + std::to_string(LL_SINK_ABI_MINOR);
+    const std::string next_major_abi = std::to_string(LL_SINK_ABI_MAJOR + 1) + "." + std::to_string(LL_SINK_ABI_MINOR);
+    CHECK(add_sink_error(fixture("wrong_major"), LL_E_PLUGIN)
+              .find("(host sink ABI " + host_abi + ", plugin sink ABI " + next_major_abi + ")") != std::string::npos);
     CHECK(add_sink_error("plugins/libmine.so", LL_E_INVALID_ARG).find("give an absolute path") != std::string::npos);
     CHECK(add_sink_error("json:path", LL_E_INVALID_ARG).find("column 10: expected '='") != std::string::npos);
 }

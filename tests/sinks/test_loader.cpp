@@ -9,6 +9,7 @@
 
 #include "error.hpp"
 #include "helpers.hpp"
+#include "linlearn/sink.h"
 #include "sink_check.hpp"
 #include "sink_host.hpp"
 
@@ -34,9 +35,13 @@ Error add_error(const std::string& spec) {
     return Error(ErrorCode::internal, "");
 }
 
+// The host's sink ABI, "MAJOR.MINOR", and the one the wrong_major fixture claims (the next major).
+const std::string kHostAbi = std::to_string(LL_SINK_ABI_MAJOR) + "." + std::to_string(LL_SINK_ABI_MINOR);
+const std::string kNextMajorAbi = std::to_string(LL_SINK_ABI_MAJOR + 1) + "." + std::to_string(LL_SINK_ABI_MINOR);
+
 std::string refusal(const std::string& path, const std::string& reason, const std::string& plugin_abi) {
-    return "sink '" + path + "': cannot load " + path + ": " + reason + " (host sink ABI 1.0, plugin sink ABI " +
-           plugin_abi + ")";
+    return "sink '" + path + "': cannot load " + path + ": " + reason + " (host sink ABI " + kHostAbi +
+           ", plugin sink ABI " + plugin_abi + ")";
 }
 
 bool is_loaded(const std::string& path) {
@@ -110,8 +115,8 @@ TEST_CASE("a plugin that cannot be used is refused with its path and both versio
         {dir, "not a regular file", "unknown"},
         {fixture("no_entry"), "no entry point ll_sink_entry (not a linlearn sink plugin?)", "unknown"},
         {fixture("null_table"), "ll_sink_entry returned NULL: the plugin refuses this host", "unknown"},
-        {fixture("wrong_major"), "sink ABI major mismatch", "2.0"},
-        {fixture("small_table"), "plugin table too small (16 bytes; sink ABI 1.0 needs 80)", "1.0"},
+        {fixture("wrong_major"), "sink ABI major mismatch", kNextMajorAbi},
+        {fixture("small_table"), "plugin table too small (16 bytes; sink ABI 1.0 needs 80)", kHostAbi},
     };
     for (const Case& c : cases) {
         const Error e = add_error(c.path);
@@ -121,7 +126,7 @@ TEST_CASE("a plugin that cannot be used is refused with its path and both versio
     const std::string text_file = dir + "/not_a_plugin.so";
     const std::string message = add_error(text_file).what();
     const std::string begin = "sink '" + text_file + "': cannot load " + text_file + ": not a loadable shared library (";
-    const std::string end = ") (host sink ABI 1.0, plugin sink ABI unknown)";
+    const std::string end = ") (host sink ABI " + kHostAbi + ", plugin sink ABI unknown)";
     CHECK(message.substr(0, begin.size()) == begin);
     CHECK(message.substr(message.size() - end.size()) == end);
     CHECK(message.find("invalid ELF header") != std::string::npos);  // dlerror's reason

@@ -128,6 +128,7 @@ Samples expected_samples(const std::vector<Recorded>& events, bool per_model) {
     static const char* const phases[] = {"train", "validation", "test"};
     Samples out;
     std::string run_id;
+    int alerts = 0;
     const auto run = [&](const std::string& name, double v) { out[sample_key("linlearn_run_" + name, {{"run_id", run_id}})] = v; };
     const auto metrics = [&](const RecordedSet& set, const std::string& model) {
         for (const auto& [name, value] : set.metrics)
@@ -141,6 +142,10 @@ Samples expected_samples(const std::vector<Recorded>& events, bool per_model) {
                                                  {"predictor_type", ev.predictor_type},
                                                  {"library_version", ev.library_version}})] = 1;
             run("status", LL_STATUS_RUNNING);
+            alerts = 0;
+            run("alerts", alerts);
+        } else if (ev.kind == LL_EVENT_DIAGNOSTIC && ev.diagnostic_code == "alert") {
+            run("alerts", ++alerts);
         } else if (ev.kind == LL_EVENT_EPOCH_END) {
             run("epoch", ev.epoch);
             run("elapsed_seconds", ev.elapsed_s);

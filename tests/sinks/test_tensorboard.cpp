@@ -94,6 +94,7 @@ struct Decoded {
     std::string file_version;
     bool has_summary = false;
     std::map<std::string, float> scalars;
+    std::map<std::string, std::string> texts;  // text summaries: tag -> the string
 };
 
 class Reader {
@@ -126,11 +127,41 @@ private:
     size_t at_ = 0;
 };
 
+// TensorProto{dtype = DT_STRING, tensor_shape = {} (a scalar), string_val = [text]}.
+std::string decode_string_tensor(const std::string& bytes) {
+    Reader r(bytes);
+    std::string text;
+    int fields = 0;
+    while (!r.done()) {
+        const uint64_t key = r.varint();
+        if (key == 0x08) CHECK(r.varint() == 7);         // dtype: DT_STRING
+        else if (key == 0x12) CHECK(r.bytes().empty());  // shape: a scalar
+        else if (key == 0x42) text = r.bytes();          // string_val
+        else FAIL("unexpected TensorProto field key " << key);
+        ++fields;
+    }
+    CHECK(fields == 3);
+    return text;
+}
+
+// SummaryMetadata{plugin_data = {plugin_name = "text"}}.
+void check_text_metadata(const std::string& bytes) {
+    Reader r(bytes);
+    REQUIRE(r.varint() == 0x0A);
+    const std::string plugin = r.bytes();
+    CHECK(r.done());
+    Reader p(plugin);
+    REQUIRE(p.varint() == 0x0A);
+    CHECK(p.bytes() == "text");
+    CHECK(p.done());
+}
+
 void decode_value(const std::string& bytes, Decoded& ev) {
     Reader r(bytes);
-    std::string tag;
+    std::string tag, text;
     float value = 0;
     int fields = 0;
+    bool is_text = false;
     while (!r.done()) {
         const uint64_t key = r.varint();
         if (key == 0x0A) {
@@ -138,14 +169,20 @@ void decode_value(const std::string& bytes, Decoded& ev) {
         } else if (key == 0x15) {
             const auto bits = static_cast<uint32_t>(r.fixed(4));
             std::memcpy(&value, &bits, sizeof value);
+        } else if (key == 0x42) {  // tensor: a text summary
+            text = decode_string_tensor(r.bytes());
+            is_text = true;
+        } else if (key == 0x4A) {  // metadata
+            check_text_metadata(r.bytes());
         } else {
             FAIL("unexpected Summary.Value field key " << key);
         }
         ++fields;
     }
-    CHECK(fields == 2);
-    CHECK_MESSAGE(ev.scalars.count(tag) == 0, "tag twice: " << tag);
-    ev.scalars[tag] = value;
+    CHECK(fields == (is_text ? 3 : 2));
+    CHECK_MESSAGE(ev.scalars.count(tag) + ev.texts.count(tag) == 0, "tag twice: " << tag);
+    if (is_text) ev.texts[tag] = text;
+    else ev.scalars[tag] = value;
 }
 
 Decoded decode_event(const std::string& bytes) {
@@ -196,12 +233,20 @@ bool is_event_file_name(const std::string& name, const std::string& host) {
 }
 
 using Scalars = std::map<std::string, float>;
+using Texts = std::map<std::string, std::string>;
 
-// The scalars of each epoch_end and run_end, tagged as docs/plugins.md says: finite
-// values only, as float.
-std::vector<std::pair<int64_t, Scalars>> expected(const std::vector<Recorded>& events, bool per_model) {
+struct Wanted {
+    int64_t step;
+    Scalars scalars;
+    Texts texts;
+};
+
+// The records of these events: the scalars of each epoch_end and run_end, tagged as
+// docs/plugins.md says (finite values only, as float), and the text "alerts" of each
+// "alert" diagnostic.
+std::vector<Wanted> expected(const std::vector<Recorded>& events, bool per_model) {
     static const char* const phases[] = {"train", "validation", "test"};
-    std::vector<std::pair<int64_t, Scalars>> out;
+    std::vector<Wanted> out;
     for (const Recorded& ev : events) {
         Scalars s;
         const auto add = [&](const std::string& tag, double v) {
@@ -216,11 +261,13 @@ std::vector<std::pair<int64_t, Scalars>> expected(const std::vector<Recorded>& e
                 const std::string prefix = set.model < 0 ? "" : "model_" + std::to_string(set.model) + "/";
                 for (const auto& [name, value] : set.metrics) add(prefix + phases[set.phase] + "/" + name, value);
             }
-            out.emplace_back(ev.epoch, s);
+            out.push_back({ev.epoch, s, {}});
+        } else if (ev.kind == LL_EVENT_DIAGNOSTIC && ev.diagnostic_code == "alert") {
+            out.push_back({ev.epoch, {}, {{"alerts", ev.message}}});
         } else if (ev.kind == LL_EVENT_RUN_END) {
             for (const RecordedSet& set : ev.sets)
                 for (const auto& [name, value] : set.metrics) add(std::string("final/") + phases[set.phase] + "/" + name, value);
-            if (!s.empty()) out.emplace_back(ev.best_epoch >= 0 ? ev.best_epoch : ev.epoch, s);
+            if (!s.empty()) out.push_back({ev.best_epoch >= 0 ? ev.best_epoch : ev.epoch, s, {}});
         }
     }
     return out;
@@ -241,14 +288,17 @@ void check_file(const std::string& path, const std::vector<ll_event>& events, bo
     REQUIRE(data.size() == wanted.size() + 1);
     size_t i = 1;
     for (const Recorded& ev : recorded) {
-        if (ev.kind != LL_EVENT_EPOCH_END && !(ev.kind == LL_EVENT_RUN_END && !ev.sets.empty())) continue;
+        if (ev.kind != LL_EVENT_EPOCH_END && !(ev.kind == LL_EVENT_RUN_END && !ev.sets.empty()) &&
+            !(ev.kind == LL_EVENT_DIAGNOSTIC && ev.diagnostic_code == "alert"))
+            continue;
         const Decoded got = decode_event(data.at(i));
         INFO("record " << i);
         CHECK(got.file_version.empty());
         CHECK(got.has_summary);
         CHECK(got.wall_time == static_cast<double>(ev.timestamp_ms) / 1000.0);
-        CHECK(got.step == wanted[i - 1].first);
-        CHECK(got.scalars == wanted[i - 1].second);
+        CHECK(got.step == wanted[i - 1].step);
+        CHECK(got.scalars == wanted[i - 1].scalars);
+        CHECK(got.texts == wanted[i - 1].texts);
         ++i;
     }
 }

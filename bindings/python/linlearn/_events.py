@@ -6,13 +6,16 @@ Every event has ``event`` (its kind: "run_start", "epoch_end", "early_stop",
 
 * run_start: predictor_type, library_version, params (every hyperparameter as text,
   "auto" resolved), n_features, n_train_rows, n_validation_rows, n_test_rows,
-  num_models, num_classes;
+  num_models, num_classes, and model_params (``[{"model": i, "params": {...}}, ...]``,
+  each model's own optimizer, learning_rate, l1, wd, ... as text; absent with a
+  library older than sink ABI 1.1);
 * epoch_end: epoch (0-based), learning_rate, throughput, ``best`` (the best model so
   far: ``{"train": {metric: value}, "validation": {...}}``) and ``models`` (one
   ``{"model": i, "train": {...}, "validation": {...}}`` per model);
 * early_stop: epoch, model, message;
 * model_selected: epoch, model, metrics (``{phase: {metric: value}}``);
-* diagnostic: epoch, code, message;
+* diagnostic: epoch, code, message (code "alert" when an alert or stop rule fired,
+  "alert_never_applies" for a rule the run cannot apply);
 * run_end: status ("completed", "early_stopped", "cancelled", "failed"), message,
   best_epoch, model, model_path, total_time_s, sink_time_s, metrics.
 
@@ -23,7 +26,7 @@ undefined values are NaN. A kind this version does not know gives
 
 import ctypes
 
-from ._lib import Event, MetricSet
+from ._lib import Event, MetricSet, ModelParams
 
 KINDS = {1: "run_start", 2: "epoch_end", 3: "early_stop", 4: "model_selected",
          5: "diagnostic", 6: "run_end"}
@@ -59,6 +62,21 @@ def _metric_sets(ev):
         yield s.model, PHASES.get(s.phase, "unknown_phase"), metrics
 
 
+def _model_params(ev):
+    """run_start's per-model settings, or None when the library does not send them."""
+    field = Event.model_params
+    if ev.struct_size < field.offset + field.size or not ev.model_params:
+        return None
+    base = ctypes.addressof(ev.model_params.contents)
+    stride = ev.model_params.contents.struct_size  # the library's sizeof(ll_model_params)
+    out = []
+    for i in range(ev.n_model_params):
+        m = ModelParams.from_address(base + i * stride)
+        params = {_text(m.params[k].key): _text(m.params[k].value) for k in range(m.n_params if m.params else 0)}
+        out.append({"model": m.model, "params": params})
+    return out
+
+
 def _phases(ev, model=None):
     """{phase: metrics} of one model's sets, or of all sets when model is None."""
     return {phase: metrics for m, phase, metrics in _metric_sets(ev) if model is None or m == model}
@@ -77,6 +95,9 @@ def event_to_dict(ev):
                          for i in range(ev.n_params if ev.params else 0)}
         out.update(_fields(ev, ("n_features", "n_train_rows", "n_validation_rows", "n_test_rows",
                                 "num_models", "num_classes")))
+        model_params = _model_params(ev)
+        if model_params is not None:
+            out["model_params"] = model_params
     elif kind == "epoch_end":
         out.update(_fields(ev, ("epoch", "learning_rate", "throughput")))
         out["best"] = _phases(ev, MODEL_BEST)

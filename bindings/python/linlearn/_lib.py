@@ -41,6 +41,11 @@ class Param(Structure):
     _fields_ = [("key", c_char_p), ("value", c_char_p)]
 
 
+class ModelParams(Structure):
+    _fields_ = [("struct_size", c_uint32), ("model", c_int32), ("n_params", c_uint32),
+                ("params", POINTER(Param))]
+
+
 class Event(Structure):
     _fields_ = [
         ("struct_size", c_uint32), ("kind", c_uint32), ("run_id", c_char_p),
@@ -53,12 +58,15 @@ class Event(Structure):
         ("status", c_uint32), ("message", c_char_p), ("best_epoch", c_int32),
         ("model_path", c_char_p), ("total_time_s", c_double), ("sink_time_s", c_double),
         ("diagnostic_code", c_char_p),
+        # sink ABI 1.1
+        ("n_model_params", c_uint32), ("model_params", POINTER(ModelParams)),
     ]
 
 
 # ---- linlearn.h ---------------------------------------------------------------------------
 
 PREDICT_SCORE, PREDICT_LABEL, PREDICT_RAW = 0, 1, 2
+ALERT_STOP = 1
 PREDICTOR_TYPES = {1: "binary_classifier", 2: "multiclass_classifier", 3: "regressor"}
 
 
@@ -90,6 +98,9 @@ _SIGNATURES = {
     "ll_trainer_set_option": (c_int, [_p, c_char_p, c_char_p]),
     "ll_trainer_set_callback": (c_int, [_p, EVENT_CALLBACK, _p]),
     "ll_trainer_add_sink": (c_int, [_p, c_char_p]),
+    "ll_trainer_add_alert": (c_int, [_p, c_char_p, c_uint32]),
+    "ll_trainer_clear_alerts": (c_int, [_p]),
+    "ll_trainer_get_alerts": (c_int, [_p, c_char_p, c_size_t, POINTER(c_size_t)]),
     "ll_trainer_cancel": (c_int, [_p]),
     "ll_trainer_fit": (c_int, [_p, _p, _p, _p, _out]),
     "ll_model_info_get": (c_int, [_p, POINTER(ModelInfo)]),

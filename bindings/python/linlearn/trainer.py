@@ -1,6 +1,7 @@
 """Trainer: the low-level training API over ll_trainer*."""
 
 import ctypes
+import json
 import numbers
 import os
 import signal
@@ -10,7 +11,7 @@ import numpy as np
 
 from ._data import Dataset
 from ._events import event_to_dict
-from ._lib import EVENT_CALLBACK, lib, read_text
+from ._lib import ALERT_STOP, EVENT_CALLBACK, lib, read_text
 from .model import Model
 
 
@@ -54,12 +55,15 @@ class Trainer:
         Each one a callable, which receives every event as a dict (see
         :mod:`linlearn._events`), or a sink spec for ``ll_trainer_add_sink`` such as
         ``"json:path=/tmp/events.jsonl"`` or ``"stdout:format=sagemaker"``.
+    alerts, stop_when : iterable of str, optional
+        Rules on the best model's metrics, checked after every epoch (see
+        :meth:`add_alert`), e.g. ``"validation:objective_loss > 0.7 after epoch 3"``.
 
     A callable that raises stops training; :meth:`fit` then re-raises its exception.
     Ctrl-C during :meth:`fit` cancels the run and raises KeyboardInterrupt.
     """
 
-    def __init__(self, params=None, sinks=()):
+    def __init__(self, params=None, sinks=(), alerts=(), stop_when=()):
         handle = ctypes.c_void_p()
         lib.ll_trainer_create(ctypes.byref(handle))
         self._handle = handle
@@ -69,6 +73,10 @@ class Trainer:
             self.set(key, value)
         for sink in sinks:
             self.add_sink(sink)
+        for rule in alerts:
+            self.add_alert(rule)
+        for rule in stop_when:
+            self.add_alert(rule, stop=True)
 
     @property
     def handle(self):
@@ -97,6 +105,25 @@ class Trainer:
             lib.ll_trainer_add_sink(self.handle, sink.encode())
         else:
             raise TypeError(f"a sink is a callable or a spec string, not {type(sink).__name__}")
+
+    def add_alert(self, rule, stop=False):
+        """Adds a rule ``"<phase>:<metric> <op> <number> [after epoch N]"`` (phase train or
+        validation, op one of > >= < <= == !=) on the best model so far, checked after every
+        epoch of later fits. The first epoch it holds on, every sink and callable gets a
+        ``diagnostic`` event with code ``"alert"``; with ``stop=True`` the run then ends:
+        status ``"early_stopped"``, the rule in the message, the best checkpoint as the model.
+        A malformed rule raises InvalidArgumentError naming the column."""
+        lib.ll_trainer_add_alert(self.handle, rule.encode(), ALERT_STOP if stop else 0)
+
+    def clear_alerts(self):
+        """Removes every rule."""
+        lib.ll_trainer_clear_alerts(self.handle)
+
+    def get_alerts(self):
+        """The rules and what they did in the last fit: ``{"stopped_by": rule or None,
+        "rules": [{"rule", "kind", "fired", "first_epoch", "value", "epochs_held",
+        "note", ...}]}``."""
+        return json.loads(read_text(lib.ll_trainer_get_alerts, self.handle))
 
     def cancel(self):
         """Asks a running fit to stop at the next mini-batch; callable from any thread."""

@@ -28,9 +28,9 @@ extern "C" {
 /* Event kinds (ll_event.kind). New kinds may be added; ignore the ones you do not know. */
 #define LL_EVENT_RUN_START 1      /* before the first epoch: hyperparameters and shapes */
 #define LL_EVENT_EPOCH_END 2      /* after each epoch: every metric, per model and best */
-#define LL_EVENT_EARLY_STOP 3     /* early stopping fired; run_end follows */
+#define LL_EVENT_EARLY_STOP 3     /* early stopping or a stop rule fired; run_end follows */
 #define LL_EVENT_MODEL_SELECTED 4 /* the (model, epoch) kept as the final model */
-#define LL_EVENT_DIAGNOSTIC 5     /* a warning with advice (message) */
+#define LL_EVENT_DIAGNOSTIC 5     /* a warning with advice (message), or an alert */
 #define LL_EVENT_RUN_END 6        /* the last event of every run, whatever its status */
 
 /* Phases (ll_metric_set.phase). */
@@ -45,7 +45,7 @@ extern "C" {
 /* Run status (ll_event.status). */
 #define LL_STATUS_RUNNING 0
 #define LL_STATUS_COMPLETED 1
-#define LL_STATUS_EARLY_STOPPED 2
+#define LL_STATUS_EARLY_STOPPED 2 /* early stopping, or a stop rule (ll_trainer_add_alert) */
 #define LL_STATUS_CANCELLED 3
 #define LL_STATUS_FAILED 4
 
@@ -73,6 +73,18 @@ typedef struct ll_param {
     const char* key;
     const char* value;
 } ll_param;
+
+/* The settings of one model that may differ between the num_models models, in run_start
+ * (sink ABI 1.1). Owned by the library, valid during the call that delivers the event. */
+typedef struct ll_model_params {
+    uint32_t struct_size;   /* sizeof(ll_model_params) as the library was built */
+    int32_t model;          /* the model index, 0..num_models-1 */
+    uint32_t n_params;      /* number of entries in params */
+    const ll_param* params; /* "optimizer", "learning_rate", "l1", "wd", the lr_scheduler_*
+                               settings when use_lr_scheduler is on, and, for binary_classifier,
+                               "positive_example_weight_mult"; numbers as the shortest text that
+                               reads back as the same double */
+} ll_model_params;
 
 typedef struct ll_event {
     uint32_t struct_size;  /* sizeof(ll_event) as the library was built; check LL_HAS_FIELD */
@@ -117,7 +129,16 @@ typedef struct ll_event {
     double total_time_s;         /* wall time of the whole run */
     double sink_time_s;          /* wall time spent inside callbacks and sinks */
     const char* diagnostic_code; /* diagnostic: a stable short id ("diverging",
-                                    "constant_features", "sink_failed") */
+                                    "constant_features", "sink_failed", "alert",
+                                    "alert_never_applies") */
+
+    /* Appended in sink ABI 1.1: check LL_HAS_FIELD(e, ll_event, model_params) first. */
+    uint32_t n_model_params;     /* run_start: num_models; every other kind: 0 (sink ABI 1.1) */
+    const ll_model_params* model_params; /* run_start: n_model_params entries, entry m
+                                    holding model m's own settings (model 0's are the values
+                                    of params, written exactly); NULL when n_model_params is
+                                    0. Owned by the library, valid during the call, as every
+                                    pointer of the event (sink ABI 1.1). */
 } ll_event;
 
 #ifdef __cplusplus

@@ -132,6 +132,36 @@ LL_API int ll_trainer_set_callback(ll_trainer* t, ll_event_callback cb, void* us
  * callback. on_error=warn (default) disables a failing sink and goes on; on_error=fail
  * ends the run with status failed. */
 LL_API int ll_trainer_add_sink(ll_trainer* t, const char* spec);
+/* Alert and stop rules (added with sink ABI 1.1). A rule is checked after every epoch of
+ * every later fit, against the best model so far (the metric sets with LL_MODEL_BEST):
+ *     "<phase>:<metric> <op> <number> [after epoch <N>]"
+ * phase train or validation; metric a name of docs/metrics.md without the phase; op one of
+ * > >= < <= == != (== compares exactly); after epoch N: only epochs numbered above N count.
+ * For example "validation:objective_loss > 0.7 after epoch 3". An undefined (NaN) value
+ * never holds. The first epoch on which a rule holds, the callback and every sink receive,
+ * right after that epoch_end, an LL_EVENT_DIAGNOSTIC with diagnostic_code "alert" and a
+ * message naming the rule, the epoch and the value. With LL_ALERT_STOP the run then stops:
+ * an early_stop event, model_selected with the best checkpoint, and run_end with status
+ * LL_STATUS_EARLY_STOPPED and message "stopped by rule '<rule>' at epoch N: <phase>:<metric>
+ * = V"; the fit returns LL_OK and the model's status is LL_STATUS_EARLY_STOPPED. Several
+ * stop rules at the same epoch: the first added wins. A rule that cannot apply to a run (a
+ * metric its predictor type lacks, validation without validation data) gives a diagnostic
+ * "alert_never_applies" at the first epoch, and training goes on.
+ * A malformed rule, or a metric name that no predictor type has, is refused with
+ * LL_E_INVALID_ARG and a message naming the rule, the 1-based column and what was
+ * expected: "ll_trainer_add_alert: rule 'validation:objective_loss >> 0.7': column 28:
+ * expected a number". flags: 0, or LL_ALERT_STOP. LL_E_STATE during a fit. */
+#define LL_ALERT_STOP 1u /* a stop rule: when it holds, training stops */
+LL_API int ll_trainer_add_alert(ll_trainer* t, const char* rule, uint32_t flags);
+/* Removes every rule. LL_E_STATE during a fit. */
+LL_API int ll_trainer_clear_alerts(ll_trainer* t);
+/* The rules and what they did in the last fit, as JSON (two-call buffer pattern as
+ * ll_trainer_get): {"stopped_by": "<rule>" or null, "rules": [{"rule", "kind" ("alert" or
+ * "stop_when"), "phase", "metric", "op", "threshold", "after_epoch" (null: every epoch),
+ * "fired", "first_epoch", "value" (the first epoch it held on and the value then; null if it
+ * never did), "epochs_held", "note" (why it could not apply, or null)}, ...]}.
+ * LL_E_STATE during a fit. */
+LL_API int ll_trainer_get_alerts(const ll_trainer* t, char* buf, size_t buf_size, size_t* needed);
 /* Requests that a running fit stop at the next mini-batch. Any thread; async-signal-safe.
  * A request made while no fit runs applies to the next fit. */
 LL_API int ll_trainer_cancel(ll_trainer* t);

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define LL_SINK_ABI_MAJOR 1
-#define LL_SINK_ABI_MINOR 0
+#define LL_SINK_ABI_MINOR 1 /* 1.1: ll_event.model_params, the "alert" diagnostics */
 
 /* The name of the one symbol a plugin exports (see ll_sink_entry below). */
 #define LL_SINK_ENTRY_SYMBOL "ll_sink_entry"
