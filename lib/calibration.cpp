@@ -40,6 +40,9 @@ Calibration calibrate_threshold(const Eigen::Ref<const Eigen::VectorXd>& score, 
                                 const float* weights, Criterion criterion, const TrainConfig& config,
                                 double default_threshold) {
     const Eigen::Index n = score.size();
+    // A diverged model's scores (NaN, ±inf) have no meaningful threshold, and NaNs would
+    // break the sort's ordering: no criterion value (such a model never wins selection).
+    if (!score.allFinite()) return {default_threshold, std::nan(""), false};
     std::vector<Eigen::Index> order;
     order_descending(score, order);
     Counts k{0, 0, 0, 0};
@@ -63,8 +66,14 @@ Calibration calibrate_threshold(const Eigen::Ref<const Eigen::VectorXd>& score, 
         const double s = score[order[j]];
         for (; j < n && score[order[j]] == s; ++j)
             (labels[order[j]] > 0.5f ? k.tp : k.fp) += weights ? weights[order[j]] : 1.0;
-        const double next = j < n ? score[order[j]] : s - std::max(1.0, std::fabs(s));
-        consider(0.5 * (s + next));
+        if (j == n) {  // everything positive: a threshold below the lowest score
+            consider(s - 0.5 * std::max(1.0, std::fabs(s)));
+            break;
+        }
+        // The midpoint, unless it rounds onto s (two adjacent doubles): then the lower
+        // score itself, which still puts s above the threshold and the next one not.
+        const double next = score[order[j]], mid = 0.5 * (s + next);
+        consider(mid < s && mid >= next ? mid : next);
     }
     if (!best.feasible) best.value = 0.0;  // no threshold meets the target: worst possible
     return best;

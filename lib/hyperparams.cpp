@@ -1,6 +1,7 @@
 #include "hyperparams.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -174,7 +175,8 @@ std::string validate(const Spec& s, std::string value) {
         return value;
     case Kind::boolean: {
         std::string v = value;
-        std::transform(v.begin(), v.end(), v.begin(), ::tolower);
+        std::transform(v.begin(), v.end(), v.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
         if (v == "true" || v == "1") return "true";
         if (v == "false" || v == "0") return "false";
         bad_value(s, value, std::string("'true' or 'false'") + (s.allow_auto ? " or 'auto'" : ""));
@@ -233,7 +235,8 @@ void Hyperparameters::set_json(const std::string& text) {
         std::string text_value;
         if (v.is_string()) text_value = v.get<std::string>();
         else if (v.is_boolean()) text_value = v.get<bool>() ? "true" : "false";
-        else if (v.is_number_integer()) text_value = std::to_string(v.get<long long>());
+        // dump(): the number as written, so that a refusal quotes it (get<long long>()
+        // would wrap an integer above 2^63 into a different value).
         else if (v.is_number()) text_value = v.dump();
         else
             fail(ErrorCode::invalid_argument, "hyperparameters JSON: key '" + it.key() +

@@ -1,5 +1,6 @@
 // Hyperparameters::resolve: "auto" values, cross-checks, and the spread of settings over
 // the num_models models (documented in docs/hyperparameters.md).
+#include <charconv>
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -72,9 +73,17 @@ Loss parse_loss(const std::string& s, Predictor p) {
 }
 
 bool flag(const std::string& v, bool if_auto) { return v == "auto" ? if_auto : v == "true"; }
-double real(const std::string& v, double if_auto) { return v == "auto" ? if_auto : std::stod(v); }
+// Values were validated by Hyperparameters::set. std::from_chars, not std::stod: stod
+// follows the C locale, and a program that embeds linlearn under a locale with a
+// decimal comma (setlocale(LC_ALL, "") in de_DE) would read "0.5" as 0.
+double number(const std::string& v) {
+    double out = 0;
+    std::from_chars(v.data(), v.data() + v.size(), out);
+    return out;
+}
+double real(const std::string& v, double if_auto) { return v == "auto" ? if_auto : number(v); }
 int64_t integer(const std::string& v, int64_t if_auto) {
-    return v == "auto" ? if_auto : static_cast<int64_t>(std::stod(v));
+    return v == "auto" ? if_auto : static_cast<int64_t>(number(v));
 }
 
 double default_learning_rate(Optimizer o) { return o == Optimizer::adam ? 0.1 : o == Optimizer::rmsprop ? 0.01 : 0.05; }
@@ -199,7 +208,7 @@ TrainConfig Hyperparameters::resolve(int64_t n_train) const {
     m0.lr_scheduler_step = integer(at("lr_scheduler_step"), batches);
     const std::string& pw = at("positive_example_weight_mult");
     c.balance_positive_weight = pw == "balanced";
-    m0.positive_example_weight_mult = (pw == "auto" || pw == "balanced") ? 1.0 : std::stod(pw);
+    m0.positive_example_weight_mult = (pw == "auto" || pw == "balanced") ? 1.0 : number(pw);
     c.models.assign(static_cast<size_t>(integer(at("num_models"), 32)), m0);
     spread(*this, c.models, c.seed, c.predictor == Predictor::binary, auto_wd);
 

@@ -414,10 +414,7 @@ void Run::update_checkpoint(const EpochScores& s, int epoch) {
     int m_best = -1;
     for (int m = 0; m < cfg_.num_models(); ++m)
         if (m_best < 0 ? !std::isnan(s.key[m].criterion) : better(s.key[m], s.key[m_best])) m_best = m;
-    if (m_best < 0) {  // every model diverged this epoch: no improvement
-        ++stale_epochs_;
-        return;
-    }
+    if (m_best < 0) return;  // every model diverged this epoch: not counted (hyperparameters.md)
     const Key value = s.key[m_best];
     if (improves_enough(value)) stale_epochs_ = 0, stop_reference_ = value;
     else ++stale_epochs_;
@@ -555,7 +552,7 @@ LinearModel Run::execute() {
             update_checkpoint(s, epoch);
             epoch_end(s, epoch, rows_per_s, opt.learning_rate(0));
             warn(diagnostics_->after_epoch(s.train, s.validation, s.one_class), epoch);
-            if (stale_epochs_ >= cfg_.early_stopping_patience && epoch + 1 < cfg_.epochs) {
+            if (best_.valid && stale_epochs_ >= cfg_.early_stopping_patience && epoch + 1 < cfg_.epochs) {
                 Event e = base_event(EventKind::early_stop);
                 e.epoch = epoch;
                 e.model = best_.model;

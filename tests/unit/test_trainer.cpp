@@ -301,3 +301,16 @@ TEST_CASE("trainer: incremental training resumes from a saved model") {
     bad.initial_model = &first;  // a regressor's model for a classifier
     CHECK_THROWS_WITH_AS(train(clf, labels01, nullptr, nullptr, bad), doctest::Contains("does not fit"), Error);
 }
+
+TEST_CASE("trainer: a run whose every epoch diverges fails; it never returns an empty model") {
+    Hyperparameters hp;
+    hp.set("predictor_type", "binary_classifier");
+    hp.set("num_models", "1");
+    hp.set("epochs", "4");  // more than the default patience of 3
+    hp.set("optimizer", "sgd");
+    hp.set("learning_rate", "1e37");
+    hp.set("use_lr_scheduler", "false");
+    hp.set("num_threads", "1");
+    const Dataset data = binary_data(200, 3, 11);
+    CHECK_THROWS_WITH_AS(train(hp, data, nullptr, nullptr, {}), doctest::Contains("diverged"), Error);
+}
