@@ -1,5 +1,7 @@
 #include "alerts.hpp"
 
+#include "number_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -116,12 +118,10 @@ private:
     }
     double number() {
         const char* from = s_.c_str() + i_;
-        char* end = nullptr;
-        const double v = std::strtod(from, &end);
-        // strtod also takes "nan", "inf" and hex; a threshold must be a plain finite number.
-        if (end == from || !std::isfinite(v) ||
-            std::string(from, static_cast<size_t>(end - from)).find_first_of("xXnN") != std::string::npos)
-            fail(i_, "expected a number");
+        double v = 0;
+        const char* end = parse_number(from, s_.c_str() + s_.size(), v);
+        // from_chars also takes "nan" and "inf"; a threshold must be a plain finite number.
+        if (end == from || !std::isfinite(v)) fail(i_, "expected a number");
         i_ += static_cast<size_t>(end - from);
         return v;
     }
@@ -146,11 +146,7 @@ bool holds(const std::string& op, double v, double t) {
     return v != t;
 }
 
-std::string short_number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    return buf;
-}
+std::string short_number(double v) { return number_text(v, 6); }
 
 std::string full_name(const AlertRule& r) { return std::string(to_string(r.phase)) + ":" + r.metric; }
 

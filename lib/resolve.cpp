@@ -7,6 +7,7 @@
 
 #include "error.hpp"
 #include "hyperparams.hpp"
+#include "number_text.hpp"
 
 namespace linlearn {
 
@@ -36,12 +37,7 @@ const char* to_string(Criterion c) {
 
 namespace {
 
-std::string num(double v) {
-    std::ostringstream o;
-    o.precision(10);
-    o << v;
-    return o.str();
-}
+std::string num(double v) { return number_text(v, 10); }
 
 Loss parse_loss(const std::string& s, Predictor p) {
     if (s == "auto")

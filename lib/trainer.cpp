@@ -18,6 +18,7 @@
 #include "evaluation.hpp"
 #include "gradient.hpp"
 #include "losses.hpp"
+#include "number_text.hpp"
 #include "optimizer.hpp"
 #include "scaler.hpp"
 
@@ -60,11 +61,7 @@ double row_bytes(const Dataset& d) {
     return nnz * (sizeof(float) + sizeof(int32_t)) + sizeof(int64_t);
 }
 
-std::string text(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.10g", v);
-    return buf;
-}
+std::string text(double v) { return number_text(v, 10); }
 
 // The settings that vary between the models, by their hyperparameter names.
 std::vector<std::pair<std::string, std::string>> settings_params(const ModelSettings& s, bool scheduler) {
@@ -288,14 +285,7 @@ void Run::run_start() {
     // Each model's own settings (models 1..M-1 draw theirs near model 0's), written
     // exactly: the shortest text that reads back as the same double, so that a run of
     // num_models=1 with them (and the same seed) follows model m's path.
-    const auto exact = [](double v) {
-        char buf[32] = "";
-        for (int digits = 1; digits <= 17; ++digits) {
-            std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-            if (std::strtod(buf, nullptr) == v) break;
-        }
-        return std::string(buf);
-    };
+    const auto exact = exact_number_text;
     for (const ModelSettings& s : cfg_.models) {
         std::vector<std::pair<std::string, std::string>> p = {
             {"optimizer", to_string(s.optimizer)}, {"learning_rate", exact(s.learning_rate)},
