@@ -7,6 +7,7 @@
 // column count. NaN and infinity are refused (training needs finite values). Errors name
 // "file:line:col:" (1-based, bytes) and what was expected and found; ErrorCode::parse.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +26,9 @@ struct CsvOptions {
     bool header = false;   // the first non-blank line is a header to skip (its columns are not checked)
     char delimiter = ',';  // ',' or '\t'
     int label_column = 0;  // 0-based column holding the label; -1 = no label column (inference input)
+    // read_csv only: threads parsing the file; 0 (or less) = omp_get_max_threads(). The
+    // result does not depend on it.
+    int num_threads = 0;
 };
 
 class CsvReader {
@@ -47,10 +51,6 @@ public:
     void size_hint(int64_t rows) { hint_rows_ = rows; }
 
 private:
-    void parse_row(std::string_view line, std::vector<float>& x, std::vector<float>& y);
-    float parse_field(const char* line, const char* b, const char* e) const;
-    [[noreturn]] void column_count_error(std::string_view line, const char* at, int64_t found) const;
-
     std::string path_;
     CsvOptions opts_;
     std::unique_ptr<detail::LineSource> src_;
@@ -60,7 +60,17 @@ private:
     bool header_pending_ = false;
 };
 
-// The whole file as one dense Dataset.
+// The whole file as one dense Dataset. A regular file is mapped and parsed on
+// opts.num_threads threads; anything else (a pipe) is read on one thread through CsvReader.
+// Either way the values, their order and any error (the first in the file) are the same.
 Dataset read_csv(const std::string& path, const CsvOptions& opts = {});
+
+namespace detail {
+// read_csv's two ways, for the tests: sequential (CsvReader, what a pipe gets) and parallel
+// (ranges of about range_bytes, 0 = default_range_bytes; falls back to sequential when the
+// file cannot be mapped).
+Dataset read_csv_sequential(const std::string& path, const CsvOptions& opts);
+Dataset read_csv_parallel(const std::string& path, const CsvOptions& opts, size_t range_bytes = 0);
+}  // namespace detail
 
 }  // namespace linlearn

@@ -2,25 +2,44 @@
 
 #include <fast_float/fast_float.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <set>
 
 #include "error.hpp"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace linlearn {
 namespace detail {
 
-LineSource::LineSource(std::string path, size_t chunk_bytes)
-    : path_(std::move(path)), buf_(std::max<size_t>(chunk_bytes, 1)) {
+LineSource::LineSource(std::string path, size_t chunk_bytes) : path_(std::move(path)) {
     file_ = std::fopen(path_.c_str(), "rb");
     if (!file_) fail(ErrorCode::io, "cannot open '" + path_ + "': " + std::strerror(errno));
+    cap_ = std::max<size_t>(chunk_bytes, 1);
+    // A regular file smaller than the chunk needs no more than its size (+1 so that the end
+    // of the file is seen without growing the buffer; at least 4 KiB, for the files of /proc
+    // whose size says 0).
+    struct stat st;
+    if (::fstat(::fileno(file_), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+        static_cast<uint64_t>(st.st_size) < cap_)
+        cap_ = std::min(cap_, std::max<size_t>(static_cast<size_t>(st.st_size) + 1, 4096));
+    buf_.reset(new char[cap_]);  // not zero-filled
 }
 
 LineSource::~LineSource() { std::fclose(file_); }
@@ -28,11 +47,16 @@ LineSource::~LineSource() { std::fclose(file_); }
 void LineSource::refill() {
     // Keep the unread tail (a partial line) at the front; grow when it fills the buffer.
     const size_t tail = end_ - begin_;
-    if (begin_ > 0) std::memmove(buf_.data(), buf_.data() + begin_, tail);
+    if (begin_ > 0) std::memmove(buf_.get(), buf_.get() + begin_, tail);
     begin_ = 0;
     end_ = tail;
-    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
-    const size_t got = std::fread(buf_.data() + end_, 1, buf_.size() - end_, file_);
+    if (end_ == cap_) {
+        std::unique_ptr<char[]> bigger(new char[cap_ * 2]);
+        std::memcpy(bigger.get(), buf_.get(), end_);
+        buf_ = std::move(bigger);
+        cap_ *= 2;
+    }
+    const size_t got = std::fread(buf_.get() + end_, 1, cap_ - end_, file_);
     if (got == 0) {
         if (std::ferror(file_))
             fail(ErrorCode::io, "cannot read '" + path_ + "': " + std::strerror(errno));
@@ -44,7 +68,7 @@ void LineSource::refill() {
 bool LineSource::next(std::string_view& line) {
     size_t from = begin_;  // bytes before `from` are known to hold no '\n'
     for (;;) {
-        const char* base = buf_.data();
+        const char* base = buf_.get();
         if (auto nl = static_cast<const char*>(std::memchr(base + from, '\n', end_ - from))) {
             line = std::string_view(base + begin_, nl - (base + begin_));
             begin_ = nl + 1 - base;
@@ -70,15 +94,126 @@ TextCounts count_text(const std::string& path, bool count_colons) {
     if (!std::filesystem::is_regular_file(path, ec)) return {};
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
     if (!f) return {};  // the reader itself reports why
-    std::vector<char> buf(LineSource::default_chunk);
+    const uintmax_t size = std::filesystem::file_size(path, ec);
+    const size_t cap = ec || size >= LineSource::default_chunk
+                           ? LineSource::default_chunk
+                           : std::max<size_t>(static_cast<size_t>(size) + 1, 4096);
+    std::unique_ptr<char[]> buf(new char[cap]);  // not zero-filled
     TextCounts c;
     bool ends_in_newline = true;
-    while (size_t got = std::fread(buf.data(), 1, buf.size(), f.get())) {
-        c.lines += std::count(buf.data(), buf.data() + got, '\n');
-        if (count_colons) c.colons += std::count(buf.data(), buf.data() + got, ':');
+    while (size_t got = std::fread(buf.get(), 1, cap, f.get())) {
+        c.lines += std::count(buf.get(), buf.get() + got, '\n');
+        if (count_colons) c.colons += std::count(buf.get(), buf.get() + got, ':');
         ends_in_newline = buf[got - 1] == '\n';
     }
     return c.lines += !ends_in_newline, c;
+}
+
+MappedFile::MappedFile(const std::string& path) {
+    // Never open what is not a regular file: opening a named pipe would wait for a writer, and
+    // closing it again would cut that writer off before the sequential reader connects.
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        static_cast<uint64_t>(st.st_size) <= SIZE_MAX / 2) {
+        void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            data_ = static_cast<char*>(p);
+            size_ = static_cast<size_t>(st.st_size);
+        }
+    }
+    ::close(fd);  // the mapping keeps the file
+}
+
+MappedFile::~MappedFile() {
+    if (data_) ::munmap(data_, size_);
+}
+
+void MappedFile::release(const char* begin, const char* end) const {
+    static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t b = (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page;
+    const uintptr_t e = reinterpret_cast<uintptr_t>(end) / page * page;
+    // A private read-only file mapping: dropped pages read back from the page cache.
+    if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+}
+
+void prefault(void* data, size_t bytes, int threads) {
+#ifdef MADV_POPULATE_WRITE
+    constexpr size_t chunk = size_t(2) << 20;
+    if (bytes < chunk) return;  // not worth a system call
+    static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t b = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+    const uintptr_t e = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
+    const int64_t chunks = static_cast<int64_t>((e - b + chunk - 1) / chunk);
+    static std::atomic<bool> unsupported{false};  // an older kernel: EINVAL
+    [[maybe_unused]] const int team = static_cast<int>(std::min<int64_t>(std::max(threads, 1), chunks));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
+    for (int64_t i = 0; i < chunks; ++i) {
+        if (unsupported.load(std::memory_order_relaxed)) continue;
+        const uintptr_t p = b + static_cast<uintptr_t>(i) * chunk;
+        if (::madvise(reinterpret_cast<void*>(p), std::min<uintptr_t>(chunk, e - p), MADV_POPULATE_WRITE) != 0 &&
+            errno == EINVAL)
+            unsupported.store(true, std::memory_order_relaxed);
+    }
+#else
+    (void)data, (void)bytes, (void)threads;
+#endif
+}
+
+int resolve_threads(int threads) {
+    if (threads > 0) return threads;
+#ifdef _OPENMP
+    return std::max(1, omp_get_max_threads());
+#else
+    return 1;
+#endif
+}
+
+std::vector<TextRange> split_lines(const char* begin, const char* end, size_t bytes) {
+    bytes = std::max<size_t>(bytes, 1);
+    std::vector<TextRange> ranges;
+    ranges.reserve(static_cast<size_t>(end - begin) / bytes + 1);
+    for (const char* p = begin; p < end;) {
+        const char* q = end;
+        if (static_cast<size_t>(end - p) > bytes) {
+            // End just after the first '\n' at or after the nominal end's last byte.
+            const char* from = p + bytes - 1;
+            const auto nl = static_cast<const char*>(std::memchr(from, '\n', static_cast<size_t>(end - from)));
+            if (nl) q = nl + 1;
+        }
+        ranges.push_back({p, q});
+        p = q;
+    }
+    return ranges;
+}
+
+void parallel_ranges(int64_t n, int threads, const std::function<void(int64_t)>& body) {
+    if (n <= 0) return;
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(n));
+    std::atomic<int64_t> first_failed{n};
+    auto run = [&](int64_t r) {
+        // An earlier range failed: this one's outcome no longer matters.
+        if (r > first_failed.load(std::memory_order_relaxed)) return;
+        try {
+            body(r);
+        } catch (...) {
+            errors[static_cast<size_t>(r)] = std::current_exception();
+            int64_t seen = first_failed.load();
+            while (r < seen && !first_failed.compare_exchange_weak(seen, r)) {
+            }
+        }
+    };
+    const int team = static_cast<int>(std::min<int64_t>(std::max(threads, 1), n));
+    if (team <= 1) {
+        for (int64_t r = 0; r < n; ++r) run(r);
+    } else {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team)
+        for (int64_t r = 0; r < n; ++r) run(r);
+    }
+    for (const auto& e : errors)
+        if (e) std::rethrow_exception(e);
 }
 
 const char* scan_float(const char* begin, const char* end, float& out) {

@@ -5,6 +5,7 @@
 // refused. Blank and comment-only lines are skipped. NaN and infinity are refused.
 // Errors name "file:line:col:" (1-based, bytes) and what was expected and found.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,6 +22,9 @@ class LineSource;
 
 struct LibsvmOptions {
     int64_t feature_dim = 0;  // 0 = the largest index seen; else every index must be <= it
+    // read_libsvm only: threads parsing the file; 0 (or less) = omp_get_max_threads(). The
+    // result does not depend on it.
+    int num_threads = 0;
 };
 
 class LibsvmReader {
@@ -44,14 +48,6 @@ public:
     void size_hint(int64_t rows, int64_t nnz) { hint_rows_ = rows, hint_nnz_ = nnz; }
 
 private:
-    struct Batch {
-        std::vector<int64_t> indptr;
-        std::vector<int32_t> indices;
-        std::vector<float> values, labels;
-    };
-    bool parse_row(std::string_view line, Batch& out);
-    int32_t parse_index(const char* line, const char* b, const char* e, int64_t prev) const;
-
     std::string path_;
     LibsvmOptions opts_;
     std::unique_ptr<detail::LineSource> src_;
@@ -60,7 +56,18 @@ private:
     int64_t hint_rows_ = 0, hint_nnz_ = 0;  // 0 = no hint
 };
 
-// The whole file as one CSR Dataset.
+// The whole file as one CSR Dataset. A regular file is mapped and parsed on
+// opts.num_threads threads; anything else (a pipe) is read on one thread through
+// LibsvmReader. Either way the values, their order and any error (the first in the file) are
+// the same.
 Dataset read_libsvm(const std::string& path, const LibsvmOptions& opts = {});
+
+namespace detail {
+// read_libsvm's two ways, for the tests: sequential (LibsvmReader, what a pipe gets) and
+// parallel (ranges of about range_bytes, 0 = default_range_bytes; falls back to sequential
+// when the file cannot be mapped).
+Dataset read_libsvm_sequential(const std::string& path, const LibsvmOptions& opts);
+Dataset read_libsvm_parallel(const std::string& path, const LibsvmOptions& opts, size_t range_bytes = 0);
+}  // namespace detail
 
 }  // namespace linlearn
