@@ -166,7 +166,7 @@ Action add_train(CLI::App& app) {
         ->check(CLI::ExistingFile);
     auto* data_options = app.add_option("--data-options", a->data_options,
                    "how to read the files: format=csv|libsvm,header=true,delimiter=tab,label_column=N,"
-                   "feature_dim=N");
+                   "feature_dim=N,num_threads=N");
     app.add_option("--hp", a->hps, "a hyperparameter by its SageMaker name, key=value (repeatable)");
     auto* hp_file = app.add_option("--hyperparameters", a->hp_file, "a SageMaker-style hyperparameters JSON file")
         ->check(CLI::ExistingFile);

@@ -321,11 +321,14 @@ DataFileOptions parse_data_file_options(const std::string& path, const std::stri
         } else if (key == "feature_dim") {
             o.libsvm.feature_dim =
                 parse_int(key, value, 0, INT32_MAX, "an integer from 0 (0 = largest index seen)");
+        } else if (key == "num_threads") {
+            o.csv.num_threads = o.libsvm.num_threads = static_cast<int>(
+                parse_int(key, value, 0, 4096, "an integer from 0 (0 = OpenMP's default) to 4096"));
         } else {
             fail(ErrorCode::invalid_argument,
                  "data file options: unknown key '" + std::string(key) + "' (value '" +
                      std::string(value) +
-                     "'); allowed keys: format, header, delimiter, label_column, feature_dim");
+                     "'); allowed keys: format, header, delimiter, label_column, feature_dim, num_threads");
         }
     }
     // A key meant for the other format is most likely a mistaken format: say so.

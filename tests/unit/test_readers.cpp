@@ -398,6 +398,20 @@ TEST_CASE("read_data_file: bad option strings") {
     CHECK(has(bad("a.libsvm", "header=true"), "'header' applies to CSV files only"));
     CHECK(has(bad("a.csv", "feature_dim=3"), "'feature_dim' applies to libsvm files only"));
     CHECK(has(bad("a.libsvm", "format=csv,feature_dim=3"), "applies to libsvm files only"));
+    CHECK(has(bad("a.csv", "num_threads=-1"), "'-1' for 'num_threads'"));
+    CHECK(has(bad("a.libsvm", "num_threads=5000"), "to 4096"));
+}
+
+TEST_CASE("read_data_file: num_threads reaches both readers and changes nothing in the result") {
+    const auto o = parse_data_file_options("a.csv", "num_threads=3");
+    CHECK(o.csv.num_threads == 3);
+    CHECK(o.libsvm.num_threads == 3);
+    CHECK(parse_data_file_options("a.libsvm", "num_threads=2").libsvm.num_threads == 2);
+    const std::string path = data_dir + "/breast_cancer.train.csv";
+    const Dataset one = read_data_file(path, "num_threads=1"), three = read_data_file(path, "num_threads=3");
+    REQUIRE(one.rows() == three.rows());
+    CHECK(std::equal(one.labels(), one.labels() + one.rows(), three.labels()));
+    CHECK(std::equal(one.dense().data, one.dense().data + one.rows() * one.cols(), three.dense().data));
 }
 
 TEST_CASE("repository data: breast_cancer CSV") {

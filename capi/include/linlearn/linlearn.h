@@ -87,7 +87,8 @@ LL_API int ll_dataset_from_csr(const int64_t* indptr, const int32_t* indices,
 /* Reads a labelled file. options: NULL or "key=value,..." with
  *   format=csv|libsvm (default: from the extension; .libsvm/.svm/.svmlight are libsvm),
  *   header=true|false (csv; default false), delimiter=comma|tab (csv; default comma),
- *   label_column=N (csv; default 0), feature_dim=N (libsvm; default the largest index).
+ *   label_column=N (csv; default 0), feature_dim=N (libsvm; default the largest index),
+ *   num_threads=N (threads that parse; default 0: OpenMP's default).
  * Parse errors name the file, line and column. */
 LL_API int ll_dataset_from_file(const char* path, const char* options, ll_dataset** out);
 LL_API int ll_dataset_shape(const ll_dataset* ds, int64_t* rows, int64_t* cols);
