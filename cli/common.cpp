@@ -1,13 +1,13 @@
 #include "common.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include "../plugins/common/atomic_write.hpp"  // the writer of the library and the sinks
 
 namespace linlearn::cli {
 
@@ -39,22 +39,8 @@ void write_output(const std::string& path, const std::string& text) {
         std::cout << text << std::flush;
         return;
     }
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) {
-            const std::string why = std::strerror(errno);
-            std::remove(tmp.c_str());
-            throw CommandError("cannot write '" + path + "': " + why);
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        std::remove(tmp.c_str());
-        throw CommandError("cannot write '" + path + "': " + why);
-    }
+    if (const auto failed = linlearn::atomic_write::write_file(path, text))
+        throw CommandError("cannot write '" + path + "': " + std::strerror(failed->err));
 }
 
 std::string read_text(const std::string& path) {

@@ -29,7 +29,9 @@ Dataset load_dataset(const std::string& path, const std::string& options);
 Model load_model(const std::string& path);
 ll_model_info model_info(const ll_model* m);
 
-// Writes text to path through a temporary file and a rename; "-" is standard output.
+// Writes text to path as the library writes a model (plugins/common/atomic_write.hpp):
+// replaced atomically, through a symbolic link, or in place into a device or FIFO;
+// "-" is standard output.
 void write_output(const std::string& path, const std::string& text);
 std::string read_text(const std::string& path);
 

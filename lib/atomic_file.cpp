@@ -1,17 +1,12 @@
 #include "atomic_file.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <vector>
 
+#include "../plugins/common/atomic_write.hpp"  // header-only, shared with the sinks and the CLI
 #include "error.hpp"
 
 namespace linlearn {
@@ -23,37 +18,7 @@ namespace {
 }  // namespace
 
 void write_file_atomically(const std::string& path, const std::string& bytes) {
-    std::vector<char> tmpl(path.begin(), path.end());
-    const char suffix[] = ".tmp.XXXXXX";
-    tmpl.insert(tmpl.end(), suffix, suffix + sizeof(suffix));  // with the NUL
-    const int fd = ::mkstemp(tmpl.data());
-    if (fd < 0) io_fail("cannot create a temporary file beside", path, errno);
-    const std::string tmp(tmpl.data());
-    auto abandon = [&](const char* what) {
-        const int err = errno;
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        io_fail(what, path, err);
-    };
-    for (size_t done = 0; done < bytes.size();) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            abandon("cannot write");
-        }
-        done += static_cast<size_t>(n);
-    }
-    if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) abandon("cannot flush");
-    if (::close(fd) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        io_fail("cannot close", path, err);
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        io_fail("cannot replace", path, err);
-    }
+    if (const auto failed = atomic_write::write_file(path, bytes)) io_fail(failed->step, path, failed->err);
 }
 
 std::string read_file(const std::string& path) {

@@ -6,9 +6,11 @@ packages=(
   cmake g++ make pkg-config binutils          # toolchain; nm/readelf for the ABI test
   libeigen3-dev libboost-dev doctest-dev      # the design card: Eigen, Boost.DLL, doctest
   nlohmann-json3-dev libcli11-dev libfast-float-dev
-  clang libclang-rt-14-dev                    # libFuzzer targets (tests/fuzz)
+  clang libclang-rt-14-dev                    # libFuzzer targets (tests/fuzz), the tsan preset
+  libomp-dev                                  # the tsan preset: LLVM's OpenMP and its TSan tool (Archer)
   abigail-tools                               # the ABI baseline check (abidiff)
   python3 python3-numpy python3-scipy python3-sklearn python3-pytest python3-setuptools python3-pip
+  liblinear-tools                             # tests/quality: L2 logistic regression against LIBLINEAR's optimum
   chromium                                    # renders `linlearn report`'s HTML in tests/cli (headless)
   python3-jsonschema prometheus prometheus-pushgateway protobuf-compiler  # tracking sinks' tests: EMF schema, promtool, Pushgateway, protoc
 )

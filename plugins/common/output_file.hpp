@@ -1,16 +1,22 @@
 // Files the built-in sinks write: line by line, each line handed to the OS before the
 // write returns (a crash leaves every finished line complete), or all at once atomically.
+// A line file is opened like any file: through a symbolic link, and into a device or a
+// FIFO as well (opening a FIFO waits for its reader).
 #pragma once
-#include <atomic>
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 
 #include <unistd.h>
+
+#include "atomic_write.hpp"
 
 namespace linlearn::sinks {
 
@@ -34,6 +40,8 @@ public:
         make_parent_folders(path);
         file_ = std::fopen(path.c_str(), mode == Mode::append ? "ab" : "wb");
         if (!file_) io_error("cannot open", path, errno);
+        struct stat st;
+        pipe_like_ = ::fstat(::fileno(file_), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
     }
     ~OutputFile() { std::fclose(file_); }
     OutputFile(const OutputFile&) = delete;
@@ -46,6 +54,9 @@ public:
     void write(const std::string& text) {
         const int fd = ::fileno(file_);
         const off_t start = ::lseek(fd, 0, SEEK_END);  // -1 for a pipe or terminal
+        // A FIFO whose reader went away: EPIPE, not a SIGPIPE that ends the host process.
+        std::optional<atomic_write::detail::HoldSigpipe> hold;
+        if (pipe_like_) hold.emplace();
         for (size_t done = 0; done < text.size();) {
             const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
             if (n > 0) {
@@ -68,6 +79,7 @@ public:
 private:
     std::string path_;
     std::FILE* file_ = nullptr;
+    bool pipe_like_ = false;  // a FIFO or socket: writes may raise SIGPIPE
 };
 
 // The first line of a file without its line end; "" if the file is missing or empty.
@@ -81,26 +93,12 @@ inline std::string first_line(const std::string& path) {
     return line;
 }
 
-// Readers see the old content or the new, never a part: a temporary file in the same
-// folder, flushed to disk, then renamed over path.
+// Readers see the old content or the new, never a part; a killed process leaves no
+// temporary file; a symbolic link is followed and kept; a device or FIFO is written in
+// place (atomic_write.hpp).
 inline void write_file_atomically(const std::string& path, const std::string& bytes) {
-    static std::atomic<unsigned> counter{0};
     make_parent_folders(path);
-    const std::string temp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-    std::FILE* file = std::fopen(temp.c_str(), "wbx");
-    if (!file) io_error("cannot create", temp, errno);
-    const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() &&
-                         std::fflush(file) == 0 && ::fsync(::fileno(file)) == 0;
-    const int err = errno;
-    if (std::fclose(file) != 0 || !written) {
-        std::remove(temp.c_str());
-        io_error("cannot write", temp, written ? errno : err);
-    }
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-        const int rename_err = errno;
-        std::remove(temp.c_str());
-        io_error("cannot rename " + temp + " to", path, rename_err);
-    }
+    if (const auto failed = atomic_write::write_file(path, bytes)) io_error(failed->step, path, failed->err);
 }
 
 }  // namespace linlearn::sinks

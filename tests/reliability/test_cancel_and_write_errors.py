@@ -10,6 +10,11 @@ Write errors, as root (which ignores permission bits):
   - a tiny tmpfs filled to the brim (ENOSPC), when this machine lets us mount one.
 Each failure is reported on one line, exit 1, and the previous artifact is left whole with
 no temporary file beside it.
+
+Outputs that are not regular files: `train -o` where model.llmodel, metrics.json,
+events.jsonl and epochs.csv are symbolic links (they stay links; the files they point to
+get the content), a device node (written through: it stays a device) and FIFOs (read by a
+thread of the test; they stay FIFOs); and `predict -o` to a device, a link and a FIFO.
 """
 import csv
 import json
@@ -17,6 +22,7 @@ import os
 import resource
 import signal
 import subprocess
+import threading
 import time
 
 import numpy as np
@@ -208,17 +214,95 @@ def test_a_write_error_leaves_only_whole_lines_in_events_jsonl(tmp_path):
     assert raw == b"" or raw.endswith(b"\n"), f"a partial last line: ...{raw[-60:]!r}"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG: predict -o (and model_path, metrics=) "
-                   "always write a temporary file and rename it over the path, which replaces a device node or a "
-                   "symlink instead of writing through it: `-o /dev/null` or `-o /dev/stdout` as root replaces the "
-                   "node in /dev with a regular file")
-def test_predict_output_to_a_device_writes_through_it(tmp_path, binary_model):
+def read_fifo_in_background(path):
+    """Starts a thread that reads the FIFO at path to its end; returns a function that
+    waits for it (at most 60 s) and gives the bytes."""
+    got = []
+    t = threading.Thread(target=lambda: got.append(path.read_bytes()), daemon=True)
+    t.start()
+
+    def result():
+        t.join(60)
+        if t.is_alive():  # the writer never came: release the reader, then fail
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            t.join(5)
+            raise AssertionError(f"nothing opened {path.name} for writing")
+        return got[0]
+    return result
+
+
+def train_args(out, seed):
+    return ["train", "-q", "--train", data("breast_cancer.train.csv"), "--hp", "predictor_type=binary_classifier",
+            "--hp", "epochs=2", "--hp", "num_models=2", "--hp", f"seed={seed}", "-o", out]
+
+
+ARTIFACTS = ["model.llmodel", "metrics.json", "events.jsonl", "epochs.csv"]
+
+
+def test_train_outputs_through_symlinks_keep_the_links(tmp_path):
+    out, store = tmp_path / "out", tmp_path / "store"
+    out.mkdir()
+    store.mkdir()
+    for name in ARTIFACTS:  # relative links into another folder, dangling until the first run
+        (out / name).symlink_to(os.path.join("..", "store", name))
+    for seed in (1, 2):
+        run(*train_args(out, seed), check=True)
+        for name in ARTIFACTS:
+            assert (out / name).is_symlink(), f"{name} was replaced by a regular file"
+            assert (store / name).stat().st_size > 0, name
+        assert json.loads((store / "metrics.json").read_text())["status"] == "completed"
+        assert read_events(store)[-1]["event"] == "run_end"
+        run("evaluate", "-m", out / "model.llmodel", "-i", data("breast_cancer.test.csv"), check=True)
+    assert sorted(os.listdir(out)) == sorted(ARTIFACTS) and sorted(os.listdir(store)) == sorted(ARTIFACTS)
+
+
+def test_train_outputs_into_fifos_and_a_device_write_through_them(tmp_path):
     import stat
-    node = tmp_path / "null"  # a /dev/null (char 1,3) of our own, so /dev is never at risk
-    try:
-        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    out = tmp_path / "out"
+    out.mkdir()
+    try:  # a /dev/null (char 1,3) of our own, so /dev is never at risk
+        os.mknod(out / "model.llmodel", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
     except PermissionError:
-        pytest.skip("mknod needs CAP_MKNOD (root)")
+        (out / "model.llmodel").symlink_to("/dev/null")  # a link: were it replaced, /dev/null would not be
+    for name in ("metrics.json", "events.jsonl"):
+        os.mkfifo(out / name)
+    metrics, events = read_fifo_in_background(out / "metrics.json"), read_fifo_in_background(out / "events.jsonl")
+    p = run(*train_args(out, 3))
+    assert p.returncode == 0, p.stderr
+    assert json.loads(metrics())["status"] == "completed"
+    lines = events().decode()
+    assert lines.endswith("\n") and json.loads(lines.splitlines()[-1])["event"] == "run_end"
+    model = out / "model.llmodel"
+    assert model.is_symlink() or stat.S_ISCHR(os.lstat(model).st_mode), "the device was replaced"
+    assert all(stat.S_ISFIFO(os.lstat(out / n).st_mode) for n in ("metrics.json", "events.jsonl"))
+    assert sorted(os.listdir(out)) == sorted(ARTIFACTS)
+
+
+@pytest.mark.parametrize("kind", ["device", "symlink", "fifo"])
+def test_predict_output_to_a_device_a_link_or_a_fifo_writes_through_it(tmp_path, binary_model, kind):
+    import stat
+    node = tmp_path / "predictions"
+    reader = None
+    if kind == "device":
+        try:  # a /dev/null (char 1,3) of our own, so /dev is never at risk
+            os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        except PermissionError:
+            pytest.skip("mknod needs CAP_MKNOD (root)")
+    elif kind == "symlink":
+        (tmp_path / "real.csv").write_text("previous\n")
+        node.symlink_to("real.csv")
+    else:
+        os.mkfifo(node)
+        reader = read_fifo_in_background(node)
     p = run("predict", "-m", binary_model, "-i", data("breast_cancer.test.csv"), "-o", node)
     assert p.returncode == 0, p.stderr
-    assert stat.S_ISCHR(os.stat(node).st_mode), "the device node was replaced by a regular file"
+    expected = run("predict", "-m", binary_model, "-i", data("breast_cancer.test.csv"), check=True).stdout
+    if kind == "device":
+        assert stat.S_ISCHR(os.lstat(node).st_mode), "the device node was replaced by a regular file"
+    elif kind == "symlink":
+        assert node.is_symlink(), "the link was replaced by a regular file"
+        assert (tmp_path / "real.csv").read_text() == expected
+    else:
+        assert stat.S_ISFIFO(os.lstat(node).st_mode), "the FIFO was replaced by a regular file"
+        assert reader().decode() == expected
+    assert leftovers(tmp_path) == []

@@ -6,14 +6,20 @@
 //  - RLIMIT_FSIZE (soft limit lowered, SIGXFSZ ignored): a write past it fails with
 //    EFBIG, as a full disk fails with ENOSPC; works for any user.
 //  - a path whose parent is a regular file: ENOTDIR.
-//  - /dev/full for a sink's line file: every write fails with ENOSPC. (Never as a
-//    model_path or metrics= path: those are replaced by a rename, which would replace
-//    the device node.)
+//  - /dev/full for a sink's line file: every write fails with ENOSPC. Never as a
+//    model_path or metrics= path, although a device there is written in place (tested
+//    below through links and nodes of our own): a regression would replace /dev/full.
+// And the paths that are not regular files: symbolic links (kept, their files replaced),
+// devices and FIFOs (written in place).
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "capi_util.hpp"
 
@@ -208,4 +214,114 @@ TEST_CASE("a sink's final metrics file that cannot be written leaves the previou
     REL_OK(ll_trainer_add_sink(t2.get(), ("json:path=/dev/null,metrics=" + metrics).c_str()));
     const Model m2 = fit(t2.get(), ds.get());
     CHECK(read_bytes(metrics).find("\"status\"") != std::string::npos);
+}
+
+namespace {
+
+bool is_link(const std::string& path) { return std::filesystem::is_symlink(std::filesystem::symlink_status(path)); }
+
+// Reads a FIFO to its end on another thread (the writer's open waits for it).
+struct FifoReader {
+    std::string bytes;
+    std::thread thread;
+    explicit FifoReader(const std::string& path) : thread([this, path] { bytes = read_bytes(path); }) {}
+    std::string get() {
+        thread.join();
+        return bytes;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("artifacts through symbolic links: the links stay, the files they point to get the content") {
+    const Table data = synthetic(200, 10, 2, 35);
+    const Dataset ds = data.dataset();
+    TempDir dir;
+    std::filesystem::create_directories(dir.dir / "real");
+    const char* names[] = {"model.llmodel", "metrics.json", "events.jsonl", "epochs.csv"};
+    for (const char* name : names)  // relative links, dangling until the first run
+        std::filesystem::create_symlink(std::filesystem::path("real") / name, dir.dir / name);
+    for (uint32_t seed : {8u, 9u}) {  // the second run replaces what the first wrote
+        CAPTURE(seed);
+        Trainer t = small_trainer(seed);
+        REL_OK(ll_trainer_set_option(t.get(), "model_path", dir.path("model.llmodel").c_str()));
+        REL_OK(ll_trainer_add_sink(
+            t.get(), ("json:path=" + dir.path("events.jsonl") + ",metrics=" + dir.path("metrics.json")).c_str()));
+        REL_OK(ll_trainer_add_sink(t.get(), ("csv:path=" + dir.path("epochs.csv")).c_str()));
+        const Model m = fit(t.get(), ds.get());
+        for (const char* name : names) {
+            CAPTURE(name);
+            CHECK(is_link(dir.path(name)));
+            CHECK(!read_bytes(dir.path(std::string("real/") + name)).empty());
+        }
+        CHECK(nlohmann::json::parse(read_bytes(dir.path("real/metrics.json")))["status"] == "completed");
+        const std::string events = read_bytes(dir.path("real/events.jsonl"));
+        CHECK(events.back() == '\n');
+        CHECK(events.find("\"event\":\"run_end\"") != std::string::npos);
+        ll_model* loaded = nullptr;
+        REL_OK(ll_model_load(dir.path("model.llmodel").c_str(), &loaded));  // through the link
+        ll_model_free(loaded);
+        // ll_model_save through the link as well, here through a link to the link.
+        std::error_code ec;
+        std::filesystem::remove(dir.dir / "again", ec);
+        std::filesystem::create_symlink(dir.dir / "model.llmodel", dir.dir / "again");
+        REL_OK(ll_model_save(m.get(), dir.path("again").c_str()));
+        CHECK(is_link(dir.path("again")));
+        CHECK(is_link(dir.path("model.llmodel")));
+    }
+    CHECK(dir.names().size() == 6);  // the five links and real/: no temporary file
+    std::vector<std::string> real;
+    for (const auto& e : std::filesystem::directory_iterator(dir.dir / "real")) real.push_back(e.path().filename());
+    CHECK(real.size() == 4);
+}
+
+TEST_CASE("artifacts to a device or a FIFO are written through it, and it stays what it was") {
+    const Table data = synthetic(150, 6, 2, 36);
+    const Dataset ds = data.dataset();
+    Trainer t = small_trainer(10);
+    const Model m = fit(t.get(), ds.get());
+    TempDir dir;
+    REL_OK(ll_model_save(m.get(), dir.path("plain.llmodel").c_str()));
+    const std::string model_bytes = read_bytes(dir.path("plain.llmodel"));
+
+    SUBCASE("a link to /dev/null, and a node of our own (never a node in /dev itself)") {
+        std::filesystem::create_symlink("/dev/null", dir.dir / "null");
+        REL_OK(ll_model_save(m.get(), dir.path("null").c_str()));
+        CHECK(is_link(dir.path("null")));
+        CHECK(std::filesystem::is_character_file("/dev/null"));
+        if (::mknod(dir.path("node").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) {
+            REL_OK(ll_model_save(m.get(), dir.path("node").c_str()));
+            CHECK(std::filesystem::is_character_file(std::filesystem::symlink_status(dir.path("node"))));
+        } else {
+            MESSAGE("mknod needs CAP_MKNOD: the node of our own is not tested");
+        }
+    }
+    SUBCASE("a FIFO gets the model's bytes") {
+        REQUIRE(::mkfifo(dir.path("model.fifo").c_str(), 0600) == 0);
+        FifoReader reader(dir.path("model.fifo"));
+        REL_OK(ll_model_save(m.get(), dir.path("model.fifo").c_str()));
+        CHECK(reader.get() == model_bytes);
+        CHECK(std::filesystem::is_fifo(dir.path("model.fifo")));
+    }
+    SUBCASE("a fit whose model_path, events and metrics files are FIFOs") {
+        for (const char* name : {"model.fifo", "events.fifo", "metrics.fifo"})
+            REQUIRE(::mkfifo(dir.path(name).c_str(), 0600) == 0);
+        FifoReader model(dir.path("model.fifo")), events(dir.path("events.fifo")), metrics(dir.path("metrics.fifo"));
+        Trainer t2 = small_trainer(10);
+        REL_OK(ll_trainer_set_option(t2.get(), "model_path", dir.path("model.fifo").c_str()));
+        REL_OK(ll_trainer_add_sink(
+            t2.get(), ("json:path=" + dir.path("events.fifo") + ",metrics=" + dir.path("metrics.fifo")).c_str()));
+        const Model m2 = fit(t2.get(), ds.get());
+        t2.reset();  // the sinks close their files with the trainer: the readers see the end
+        CHECK(model.get() == model_bytes);  // the same seed: the same model
+        const std::string lines = events.get();
+        CHECK(lines.find("\"event\":\"run_end\"") != std::string::npos);
+        CHECK(lines.back() == '\n');
+        CHECK(nlohmann::json::parse(metrics.get())["status"] == "completed");
+        for (const char* name : {"model.fifo", "events.fifo", "metrics.fifo"}) CHECK(std::filesystem::is_fifo(dir.path(name)));
+    }
+    std::vector<std::string> left;
+    for (const std::string& n : dir.names())
+        if (n.find(".tmp") != std::string::npos) left.push_back(n);
+    CHECK(left.empty());
 }

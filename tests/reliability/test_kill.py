@@ -8,13 +8,27 @@ deterministic, so `rel_crash_helper expect` writes the exact bytes of every mode
 After each kill:
   - events.jsonl holds only complete lines (it ends in "\n", or is empty), each a JSON
     object, the runs in order: run_start ... run_end of iter-0, then of iter-1, ...;
+    but for one case no writer can prevent: a SIGKILL that lands while the kernel copies a
+    line crossing a page boundary of the file stops that write(2) at the boundary, leaving
+    the line's first pages (measured on two loaded cores: 4 in 400 kills at 32 models).
+    Such a cut, recognised by the file ending exactly at a page boundary inside a line, is
+    counted in the tally, and the lines before it are checked as usual;
   - model.llmodel is absent only if no run had reached its save; otherwise it is, byte for
     byte, the model of the last run started (iter-k) or of the one before (iter-(k-1)), and
     iter-k's if iter-k's run_end was written; and ll_model_load reads it;
   - metrics.json, if present, is a whole JSON object of a run whose run_end was written.
 
-Temporary files a killed save leaves (model.llmodel.tmp.*, metrics.json.tmp.*) are counted,
-not failed: a process killed between creating and renaming cannot remove them.
+Temporary files, where the file system has O_TMPFILE (ext4, tmpfs, xfs, btrfs; the test
+checks): the writer (plugins/common/atomic_write.hpp) fills an unnamed file, flushes it, and
+only then names it (<name>.tmp.<pid>.<n>, linkat) and renames it over the target. A kill
+while the file is written leaves nothing. A kill between linkat and rename leaves the
+temporary name, and Linux has no call that would close that window (linkat cannot replace
+an existing name); such a file is a whole copy of the new model or metrics, which is
+checked for every one found: a partial one would mean a named temporary file was being
+written. Measured on two loaded cores: 10 in 2,000 kills (0.5%), so more than a tenth of
+the kills leaving one fails the test. Where O_TMPFILE is missing, the writer falls back to
+a named temporary file from the start, which a kill during the write leaves behind; they
+are only counted there.
 
 REL_KILL_TRIALS (default 100) and REL_KILL_SEED (default: random, printed) tune a run.
 
@@ -44,13 +58,32 @@ def expected_models(folder, models):
     return out
 
 
-def parse_events(path):
-    """The events as (run index, kind) pairs, checking that every line is complete JSON."""
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def kernel_cut(raw):
+    """Whether raw ends in the first pages of a line that a SIGKILL stopped inside one
+    write(2): Linux copies a buffered write page by page and gives up between two pages
+    once a fatal signal is pending, so the file then ends exactly at a page boundary, in
+    the middle of the line. No writer can prevent that for a line that crosses a page
+    boundary of the file (a 9 KB line always does). A sink that split a line over
+    several write(2) calls is caught by the strace test below, which allows no cut."""
+    tail = raw[raw.rfind(b"\n") + 1:]
+    return len(raw) % PAGE == 0 and tail.startswith(b'{"event":"')
+
+
+def parse_events(path, allow_kernel_cut=False):
+    """The events as (run index, kind) pairs, checking that every line is complete JSON;
+    with allow_kernel_cut, a last line cut at a page boundary (kernel_cut) is dropped."""
     if not path.exists():
         return []
     raw = path.read_bytes()
     if not raw:
         return []
+    if allow_kernel_cut and not raw.endswith(b"\n") and kernel_cut(raw):
+        raw = raw[:raw.rfind(b"\n") + 1]
+        if not raw:
+            return []
     assert raw.endswith(b"\n"), f"events.jsonl ends in a partial line: {raw[-120:]!r}"
     events = []
     for n, line in enumerate(raw.split(b"\n")[:-1], 1):
@@ -81,7 +114,9 @@ def check_run_order(events):
 
 def check_folder(folder, expected):
     """Checks one killed run's folder; returns what was found, for the tally."""
-    last, ended = check_run_order(parse_events(folder / "events.jsonl"))
+    events_path = folder / "events.jsonl"
+    cut = events_path.exists() and kernel_cut(events_path.read_bytes())
+    last, ended = check_run_order(parse_events(events_path, allow_kernel_cut=True))
     model = folder / "model.llmodel"
     if last is None:
         assert not model.exists(), "a model without any run_start before it"
@@ -107,7 +142,29 @@ def check_folder(folder, expected):
         summary = json.loads(metrics.read_text())
         assert int(summary["run_id"][5:]) in ended, f"metrics.json of {summary['run_id']}, which has no run_end"
     orphans = [n for n in os.listdir(folder) if ".tmp." in n]
-    return outcome, orphans
+    return outcome + (", last line cut at a page boundary" if cut else ""), orphans
+
+
+def o_tmpfile_works(folder):
+    """Whether this file system gives unnamed temporary files (open(2) with O_TMPFILE)."""
+    try:
+        fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o600)
+    except (AttributeError, OSError):
+        return False
+    os.close(fd)
+    return True
+
+
+def check_orphan(folder, name, expected):
+    """A temporary file left by a kill between linkat and rename: a whole, flushed copy of
+    what was being saved (a model of this run, or a metrics.json that parses)."""
+    raw = (folder / name).read_bytes()
+    if name.startswith("model.llmodel.tmp."):
+        assert raw in expected, f"{name}: {len(raw)} bytes, not a whole model of this run"
+    elif name.startswith("metrics.json.tmp."):
+        assert isinstance(json.loads(raw), dict), f"{name}: not a whole metrics file"
+    else:
+        raise AssertionError(f"an unexpected temporary file: {name}")
 
 
 def test_sigkill_at_random_moments_loses_nothing(tmp_path):
@@ -117,6 +174,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
     for models in sorted({v[0] for v in VARIANTS}):
         (tmp_path / f"expect-{models}").mkdir()
         expected[models] = expected_models(tmp_path / f"expect-{models}", models)
+    unnamed = o_tmpfile_works(tmp_path)
     tally, orphans, started = {}, 0, time.monotonic()
     for trial in range(TRIALS):
         models, longest = VARIANTS[trial % len(VARIANTS)]
@@ -133,11 +191,16 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
             raise AssertionError(f"trial {trial}, {models} models (REL_KILL_SEED={seed}): {ex}") from None
         tally[outcome] = tally.get(outcome, 0) + 1
         orphans += len(left)
+        if unnamed:
+            for name in left:
+                check_orphan(folder, name, expected[models])
         for f in folder.iterdir():
             f.unlink()
         folder.rmdir()
     print(f"\n{TRIALS} kills in {time.monotonic() - started:.1f} s (REL_KILL_SEED={seed}): {tally}; "
-          f"temporary files left by killed saves: {orphans}")
+          f"temporary files left by killed saves: {orphans} (O_TMPFILE {'used' if unnamed else 'missing here'})")
+    if unnamed:  # each one whole (checked above), from a kill between linkat and rename: ~0.5%
+        assert orphans <= max(3, TRIALS // 10), f"{orphans} temporary files left (REL_KILL_SEED={seed})"
     # Most kills landed after a save, so the model checks above did run.
     assert sum(n for k, n in tally.items() if k not in ("no run yet", "no model yet")) > TRIALS // 4, tally
 

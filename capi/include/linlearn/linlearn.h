@@ -10,8 +10,9 @@
  *    borrowed for the call unless a function says otherwise.
  *  - Nothing thrown inside the library ever crosses this boundary.
  *  - Threads: a handle may be used by one thread at a time, except that
- *    ll_trainer_cancel() may be called from any thread, and a model may be used for
- *    prediction by many threads at once. See docs/ABI.md.
+ *    ll_trainer_cancel() may be called from any thread, a model may be used for
+ *    prediction by many threads at once, and a dataset may be read (by fits and
+ *    predictions) from many threads at once. See docs/ABI.md.
  */
 #ifndef LINLEARN_H
 #define LINLEARN_H
@@ -217,8 +218,9 @@ LL_API int ll_model_predict(const ll_model* m, const ll_dataset* data, int what,
 LL_API int ll_model_evaluate(const ll_model* m, const ll_dataset* data, char* buf,
                              size_t buf_size, size_t* needed);
 /* Saves atomically (a temporary file in the same folder, then a rename): a crash never
- * leaves a half-written file at path. The file has a magic number, a format version
- * and a checksum. */
+ * leaves a half-written file at path. A symbolic link is followed (the link stays); a
+ * device or FIFO is written in place, without atomicity. The file has a magic number,
+ * a format version and a checksum. */
 LL_API int ll_model_save(const ll_model* m, const char* path);
 LL_API int ll_model_load(const char* path, ll_model** out);
 LL_API void ll_model_free(ll_model* m);
