@@ -84,8 +84,7 @@ bool LineSource::next(std::string_view& line) {
         refill();
         from = begin_ + scanned;
     }
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (++line_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+    trim_line_end_and_bom(line, ++line_ == 1);
     return true;
 }
 

@@ -40,6 +40,13 @@ Dataset read_data_file(const std::string& path, const char* options);  // NULL =
 
 namespace detail {
 
+// What every reader drops from a line: a trailing '\r' (CRLF files) and, on the file's
+// first line, a UTF-8 byte order mark.
+inline void trim_line_end_and_bom(std::string_view& line, bool first_line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (first_line && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+}
+
 // The lines of [begin, end) as LineSource gives them: split at '\n', a trailing '\r' dropped,
 // and a UTF-8 byte order mark dropped from the line that starts at `file_start` (the file's
 // first line; null when [begin, end) does not hold it). The last line needs no '\n'.
@@ -53,8 +60,7 @@ public:
         const char* end = nl ? nl : e_;
         line = std::string_view(p_, static_cast<size_t>(end - p_));
         p_ = nl ? nl + 1 : e_;
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.data() == file_start_ && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+        trim_line_end_and_bom(line, line.data() == file_start_);
         return true;
     }
     const char* position() const { return p_; }  // the start of the next line

@@ -63,15 +63,17 @@ double row_bytes(const Dataset& d) {
 
 std::string text(double v) { return number_text(v, 10); }
 
-// The settings that vary between the models, by their hyperparameter names.
-std::vector<std::pair<std::string, std::string>> settings_params(const ModelSettings& s, bool scheduler) {
+// The settings that vary between the models, by their hyperparameter names, numbers
+// written by `num`.
+std::vector<std::pair<std::string, std::string>> settings_params(const ModelSettings& s, bool scheduler,
+                                                                 std::string (*num)(double) = text) {
     std::vector<std::pair<std::string, std::string>> p = {
-        {"optimizer", to_string(s.optimizer)}, {"learning_rate", text(s.learning_rate)},
-        {"l1", text(s.l1)}, {"wd", text(s.wd)}};
+        {"optimizer", to_string(s.optimizer)}, {"learning_rate", num(s.learning_rate)},
+        {"l1", num(s.l1)}, {"wd", num(s.wd)}};
     if (scheduler) {
         p.emplace_back("lr_scheduler_step", std::to_string(s.lr_scheduler_step));
-        p.emplace_back("lr_scheduler_factor", text(s.lr_scheduler_factor));
-        p.emplace_back("lr_scheduler_minimum_lr", text(s.lr_scheduler_minimum_lr));
+        p.emplace_back("lr_scheduler_factor", num(s.lr_scheduler_factor));
+        p.emplace_back("lr_scheduler_minimum_lr", num(s.lr_scheduler_minimum_lr));
     }
     return p;
 }
@@ -285,19 +287,12 @@ void Run::run_start() {
     // Each model's own settings (models 1..M-1 draw theirs near model 0's), written
     // exactly: the shortest text that reads back as the same double, so that a run of
     // num_models=1 with them (and the same seed) follows model m's path.
-    const auto exact = exact_number_text;
     for (const ModelSettings& s : cfg_.models) {
-        std::vector<std::pair<std::string, std::string>> p = {
-            {"optimizer", to_string(s.optimizer)}, {"learning_rate", exact(s.learning_rate)},
-            {"l1", exact(s.l1)}, {"wd", exact(s.wd)}};
-        if (cfg_.use_lr_scheduler) {
-            p.emplace_back("lr_scheduler_step", std::to_string(s.lr_scheduler_step));
-            p.emplace_back("lr_scheduler_factor", exact(s.lr_scheduler_factor));
-            p.emplace_back("lr_scheduler_minimum_lr", exact(s.lr_scheduler_minimum_lr));
-        }
+        auto p = settings_params(s, cfg_.use_lr_scheduler, exact_number_text);
         if (cfg_.predictor == Predictor::binary)
-            p.emplace_back("positive_example_weight_mult",
-                           cfg_.balance_positive_weight ? "balanced" : exact(s.positive_example_weight_mult));
+            p.emplace_back("positive_example_weight_mult", cfg_.balance_positive_weight
+                                                               ? "balanced"
+                                                               : exact_number_text(s.positive_example_weight_mult));
         e.model_params.push_back(std::move(p));
     }
     emit(std::move(e));
