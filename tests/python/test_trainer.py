@@ -201,12 +201,19 @@ def test_sigint_mask_is_restored(train):
 
 
 def test_cancel_from_another_thread_keeps_the_best_model(big):
+    cancellers = []
+
     def cancel_after_first_epoch(event):
         if event["event"] == "epoch_end":
-            threading.Thread(target=trainer.cancel).start()
+            cancellers.append(threading.Thread(target=trainer.cancel))
+            cancellers[-1].start()
 
     with linlearn.Trainer(LONG, sinks=[cancel_after_first_epoch]) as trainer:
         model = trainer.fit(big)
+        # Before the trainer is freed: a cancel thread still running afterwards would
+        # call ll_trainer_cancel on a freed handle (and could hit the next test's trainer).
+        for t in cancellers:
+            t.join()
     assert model.status == "cancelled" and model.best_epoch >= 0
 
 
