@@ -78,8 +78,16 @@ std::vector<std::pair<std::string, std::string>> settings_params(const ModelSett
     return p;
 }
 
-// Thrown inside the run when the user cancels; turned into the cancelled status.
-struct Cancelled {};
+// Thrown inside the run when the user cancels; turned into the cancelled status. cause
+// says which request it was, for the message of a run cancelled before any model exists.
+struct Cancelled {
+    const char* cause;
+};
+
+const char* event_kind_name(EventKind k) {
+    static const char* names[] = {"", "run_start", "epoch_end", "early_stop", "model_selected", "diagnostic", "run_end"};
+    return names[static_cast<int>(k)];
+}
 
 // What selection compares: the criterion, then the objective loss (see Run::better).
 struct Key {
@@ -197,7 +205,7 @@ void Run::emit(Event e) {
     const bool go_on = opt_.on_event(e);
     sink_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
     // A stop request while finishing is moot: the run is ending anyway.
-    if (!go_on && !finishing_) throw Cancelled{};
+    if (!go_on && !finishing_) throw Cancelled{event_kind_name(e.kind)};
 }
 
 void Run::prepare() {
@@ -306,7 +314,7 @@ double Run::train_epoch(Optimizers& opt, BatchGradient& grad, EpochOrder& order,
     std::vector<RowRun> runs;
     Gradient g;
     while (order.next(cfg_.mini_batch_size, runs)) {
-        if (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed)) throw Cancelled{};
+        if (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed)) throw Cancelled{nullptr};
         grad.compute(W_, b_, runs, g);
         opt.step(W_, b_, g, threads_);
     }
@@ -552,12 +560,14 @@ LinearModel Run::execute() {
         if (!best_.valid)
             fail(ErrorCode::internal, "every model diverged (non-finite loss); try a smaller learning_rate");
         return finish(RunStatus::completed, "");
-    } catch (const Cancelled&) {
+    } catch (const Cancelled& c) {
         optimizer_ = nullptr;  // it lived in the try block
         if (best_.valid) return finish(RunStatus::cancelled, "cancelled");
         Event end = base_event(EventKind::run_end);
         end.status = RunStatus::cancelled;
-        const std::string why = "cancelled before the first epoch ended";
+        const std::string why = std::string("cancelled before the first epoch ended") +
+                                (c.cause ? std::string(" (the event callback asked to stop at ") + c.cause + ")"
+                                         : std::string(" (a cancel request)"));
         end.message = why;
         end.total_time_s = end.elapsed_s;
         end.sink_time_s = sink_seconds_;

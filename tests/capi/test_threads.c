@@ -157,7 +157,8 @@ void test_cancel_handshake(void) {
     CHECK_OK(ll_trainer_set_callback(t, NULL, NULL));
     CHECK_INT(ll_trainer_cancel(t), ==, LL_OK);
     m = NULL;
-    CHECK_ERROR(ll_trainer_fit(t, train, validation, NULL, &m), LL_E_CANCELLED, "cancelled");
+    CHECK_ERROR(ll_trainer_fit(t, train, validation, NULL, &m), LL_E_CANCELLED,
+                "cancelled before the first epoch ended (a cancel request)");
     CHECK(m == NULL);
 
     ll_trainer_free(t);
@@ -215,7 +216,8 @@ void test_callback_stops(void) {
     stopper s2 = {LL_EVENT_RUN_START, -1, 0, 0, 0, t, train, 0};
     CHECK_OK(ll_trainer_set_callback(t, stop_at, &s2));
     m = NULL;
-    CHECK_ERROR(ll_trainer_fit(t, train, NULL, NULL, &m), LL_E_CANCELLED, "cancelled");
+    CHECK_ERROR(ll_trainer_fit(t, train, NULL, NULL, &m), LL_E_CANCELLED,
+                "cancelled before the first epoch ended (the event callback asked to stop at run_start)");
     CHECK(m == NULL);
     CHECK_INT(s2.epoch_ends, ==, 0);
     CHECK_INT(s2.run_end_status, ==, LL_STATUS_CANCELLED);

@@ -113,7 +113,7 @@ def test_sigint_before_the_first_epoch_ends_saves_nothing(tmp_path, slow_data):
     events = read_events(out)
     assert [e["event"] for e in events] == ["run_start", "run_end"]
     assert events[-1]["status"] == "cancelled"
-    assert events[-1]["message"] == "cancelled before the first epoch ended"
+    assert events[-1]["message"] == "cancelled before the first epoch ended (a cancel request)"
     assert events[-1]["model_path"] is None
     assert not (out / "model.llmodel").exists()
     assert json.loads((out / "metrics.json").read_text())["status"] == "cancelled"
