@@ -64,17 +64,20 @@ double row_bytes(const Dataset& d) {
 std::string text(double v) { return number_text(v, 10); }
 
 // The settings that vary between the models, by their hyperparameter names, numbers
-// written by `num`.
-std::vector<std::pair<std::string, std::string>> settings_params(const ModelSettings& s, bool scheduler,
+// written by `num`; binary models add their (possibly drawn) positive_example_weight_mult.
+std::vector<std::pair<std::string, std::string>> settings_params(const TrainConfig& c, const ModelSettings& s,
                                                                  std::string (*num)(double) = text) {
     std::vector<std::pair<std::string, std::string>> p = {
         {"optimizer", to_string(s.optimizer)}, {"learning_rate", num(s.learning_rate)},
         {"l1", num(s.l1)}, {"wd", num(s.wd)}};
-    if (scheduler) {
+    if (c.use_lr_scheduler) {
         p.emplace_back("lr_scheduler_step", std::to_string(s.lr_scheduler_step));
         p.emplace_back("lr_scheduler_factor", num(s.lr_scheduler_factor));
         p.emplace_back("lr_scheduler_minimum_lr", num(s.lr_scheduler_minimum_lr));
     }
+    if (c.predictor == Predictor::binary)
+        p.emplace_back("positive_example_weight_mult",
+                       c.balance_positive_weight ? "balanced" : num(s.positive_example_weight_mult));
     return p;
 }
 
@@ -296,12 +299,7 @@ void Run::run_start() {
     // exactly: the shortest text that reads back as the same double, so that a run of
     // num_models=1 with them (and the same seed) follows model m's path.
     for (const ModelSettings& s : cfg_.models) {
-        auto p = settings_params(s, cfg_.use_lr_scheduler, exact_number_text);
-        if (cfg_.predictor == Predictor::binary)
-            p.emplace_back("positive_example_weight_mult", cfg_.balance_positive_weight
-                                                               ? "balanced"
-                                                               : exact_number_text(s.positive_example_weight_mult));
-        e.model_params.push_back(std::move(p));
+        e.model_params.push_back(settings_params(cfg_, s, exact_number_text));
     }
     emit(std::move(e));
     diagnostics_ = std::make_unique<Diagnostics>(cfg_);
@@ -495,7 +493,7 @@ LinearModel Run::finish(RunStatus requested_status, const std::string& requested
     m.state.label_mean = scaler_.label_mean;
     m.state.label_std = scaler_.label_std;
     // The model records the settings it was trained with: the selected model's.
-    const auto selected = settings_params(cfg_.models[static_cast<size_t>(best_.model)], cfg_.use_lr_scheduler);
+    const auto selected = settings_params(cfg_, cfg_.models[static_cast<size_t>(best_.model)]);
     m.hyperparameters = cfg_.resolved;
     for (auto& kv : m.hyperparameters)
         for (const auto& s : selected)

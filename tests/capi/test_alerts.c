@@ -304,3 +304,71 @@ void test_run_start_model_params(void) {
     ll_trainer_free(t);
     ll_dataset_free(train);
 }
+
+/* model_selected names the selected model's own settings, its drawn
+ * positive_example_weight_mult included: the same values run_start gave that model. */
+typedef struct selected_watch {
+    char drawn[8][8][64]; /* [model][key] as run_start wrote them */
+    int selected_model, checked;
+} selected_watch;
+
+static const char* const kSelectedKeys[] = {"optimizer", "learning_rate", "l1", "wd", "positive_example_weight_mult"};
+enum { kNumSelectedKeys = sizeof kSelectedKeys / sizeof kSelectedKeys[0] };
+
+static int check_selected(const ll_event* e, void* user_data) {
+    selected_watch* w = user_data;
+    if (e->kind == LL_EVENT_RUN_START) {
+        REQUIRE(e->n_model_params == 4);
+        for (uint32_t m = 0; m < 4; ++m)
+            for (int k = 0; k < kNumSelectedKeys; ++k) {
+                const char* v = param_of(e->model_params[m].params, e->model_params[m].n_params, kSelectedKeys[k]);
+                REQUIRE(v != NULL);
+                snprintf(w->drawn[m][k], sizeof w->drawn[m][k], "%s", v);
+            }
+    }
+    if (e->kind == LL_EVENT_MODEL_SELECTED) {
+        REQUIRE(e->model >= 0 && e->model < 4);
+        w->selected_model = e->model;
+        for (int k = 0; k < kNumSelectedKeys; ++k) {
+            const char* v = param_of(e->params, e->n_params, kSelectedKeys[k]);
+            if (!v) t_fail(__FILE__, __LINE__, "model_selected lacks %s", kSelectedKeys[k]);
+            const char* want = w->drawn[e->model][k];
+            if (k == 0) CHECK_STR(v, want);
+            else CHECK_NEAR(strtod(v, NULL), strtod(want, NULL), 1e-9 * fabs(strtod(want, NULL)));
+        }
+        ++w->checked;
+    }
+    return 0;
+}
+
+void test_model_selected_params(void) {
+    ll_dataset* train = dataset_from_file("breast_cancer.train.csv");
+    ll_trainer* t = new_trainer("binary_classifier", 2);
+    CHECK_OK(ll_trainer_set(t, "num_models", "4"));
+    CHECK_OK(ll_trainer_set(t, "positive_example_weight_mult", "auto"));
+    selected_watch w = {0};
+    CHECK_OK(ll_trainer_set_callback(t, check_selected, &w));
+    ll_model* m = fit_or_die(t, train, NULL, NULL);
+    CHECK_INT(w.checked, ==, 1);
+    /* The hyperparameters saved in the model file (its JSON header) are the selected
+     * model's too. */
+    char path[512], header[8192] = {0};
+    tmp_path(path, sizeof path, "selected.llmodel");
+    CHECK_OK(ll_model_save(m, path));
+    FILE* f = fopen(path, "rb");
+    REQUIRE(f != NULL);
+    const size_t got = fread(header, 1, sizeof header - 1, f);
+    fclose(f);
+    remove(path);
+    header[got] = 0;
+    const char* key = "[\"positive_example_weight_mult\",\"";
+    const char* at = NULL;
+    for (size_t i = 0; i + strlen(key) < got && !at; ++i)
+        if (memcmp(header + i, key, strlen(key)) == 0) at = header + i + strlen(key);
+    REQUIRE(at != NULL);
+    const double saved = strtod(at, NULL), drawn = strtod(w.drawn[w.selected_model][4], NULL);
+    CHECK_NEAR(saved, drawn, 1e-9 * drawn);
+    ll_model_free(m);
+    ll_trainer_free(t);
+    ll_dataset_free(train);
+}

@@ -31,7 +31,8 @@
     X(alert_rules)                  \
     X(alert_never_applies)          \
     X(alert_errors)                 \
-    X(run_start_model_params)
+    X(run_start_model_params)       \
+    X(model_selected_params)
 
 #define LL_DECLARE_TEST(name) void test_##name(void);
 LL_CAPI_TESTS(LL_DECLARE_TEST)
