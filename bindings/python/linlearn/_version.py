@@ -1,3 +1,3 @@
 """The package version; its MAJOR.MINOR must match the loaded liblinlearn's."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -34,11 +34,11 @@ extern "C" {
 
 /* ---- Versions --------------------------------------------------------------------- */
 #define LL_VERSION_MAJOR 0
-#define LL_VERSION_MINOR 1
+#define LL_VERSION_MINOR 2
 #define LL_VERSION_PATCH 0
 #define LL_ABI_VERSION 1 /* the SONAME; changes only when a call or struct breaks */
 
-LL_API const char* ll_version_string(void);            /* "0.1.0"; static */
+LL_API const char* ll_version_string(void);            /* "0.2.0"; static */
 LL_API void ll_version(int* major, int* minor, int* patch); /* writes the non-NULL ones */
 LL_API int ll_abi_version(void);
 
