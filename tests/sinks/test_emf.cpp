@@ -149,12 +149,16 @@ Flat flatten(const std::vector<Json>& docs, const std::string& name_space, const
 }
 
 void check_same(const Flat& written, const Flat& wanted) {
-    for (const auto& [k, v] : wanted) {
+    // Not structured bindings: doctest's message macros capture in a lambda, which C++17
+    // does not allow for a binding (clang refuses).
+    for (const auto& kv : wanted) {
+        const auto& k = kv.first;
         INFO(k);
         REQUIRE_MESSAGE(written.count(k) == 1, "missing " << k);
-        CHECK(same(written.at(k), v));
+        CHECK(same(written.at(k), kv.second));
     }
-    for (const auto& [k, v] : written) CHECK_MESSAGE(wanted.count(k) == 1, "unexpected " << k << " = " << v);
+    for (const auto& kv : written)
+        CHECK_MESSAGE(wanted.count(kv.first) == 1, "unexpected " << kv.first << " = " << kv.second);
 }
 
 }  // namespace

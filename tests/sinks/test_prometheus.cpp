@@ -166,12 +166,16 @@ Samples expected_samples(const std::vector<Recorded>& events, bool per_model) {
 }
 
 void check_samples(const Samples& written, const Samples& wanted) {
-    for (const auto& [k, v] : wanted) {
+    // Not structured bindings: doctest's message macros capture in a lambda, which C++17
+    // does not allow for a binding (clang refuses).
+    for (const auto& kv : wanted) {
+        const auto& k = kv.first;
         INFO(k);
         REQUIRE_MESSAGE(written.count(k) == 1, "missing " << k);
-        CHECK(same(written.at(k), v));
+        CHECK(same(written.at(k), kv.second));
     }
-    for (const auto& [k, v] : written) CHECK_MESSAGE(wanted.count(k) == 1, "unexpected " << k << " = " << v);
+    for (const auto& kv : written)
+        CHECK_MESSAGE(wanted.count(kv.first) == 1, "unexpected " << kv.first << " = " << kv.second);
 }
 
 std::vector<ll_event> with_run_id(const std::vector<ll_event>& events, const char* run_id) {

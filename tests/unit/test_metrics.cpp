@@ -489,8 +489,13 @@ std::string table_source(const Table& t) {
 // Every value of `got` has a counterpart in `want`, equal to 1e-9 relative.
 bool check_table(const Table& got, const Table& want, const std::string& what) {
     bool all = true;
-    for (const auto& [name, metrics] : got) {
-        for (const auto& [metric, value] : metrics) {
+    // Named copies, not structured bindings: doctest's message macros capture in a
+    // lambda, and C++17 lambdas cannot capture bindings (clang refuses).
+    for (const auto& row : got) {
+        const std::string& name = row.first;
+        for (const auto& cell : row.second) {
+            const std::string& metric = cell.first;
+            const double value = cell.second;
             const auto c = want.find(name);
             const bool found = c != want.end() && c->second.count(metric) != 0;
             const double expected = found ? c->second.at(metric) : kNaN;
