@@ -175,6 +175,12 @@ LL_API int ll_trainer_cancel(ll_trainer* t) {
     return LL_OK;
 }
 
+LL_API int ll_trainer_clear_cancel(ll_trainer* t) {
+    if (!t) return LL_E_INVALID_ARG;  // async-signal-safe, as ll_trainer_cancel
+    t->cancel.store(false);
+    return LL_OK;
+}
+
 LL_API int ll_trainer_fit(ll_trainer* t, const ll_dataset* train, const ll_dataset* validation,
                           const ll_dataset* test, ll_model** out) {
     return guarded(__func__, [&] {

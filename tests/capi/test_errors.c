@@ -62,6 +62,7 @@ void test_null_arguments(void) {
     CHECK(tr == (ll_trainer*)&tr);
     /* Async-signal-safe: a status only, no message. */
     CHECK_INT(ll_trainer_cancel(NULL), ==, LL_E_INVALID_ARG);
+    CHECK_INT(ll_trainer_clear_cancel(NULL), ==, LL_E_INVALID_ARG);
 
     ll_model_info info;
     info.struct_size = sizeof info;

@@ -161,6 +161,13 @@ void test_cancel_handshake(void) {
                 "cancelled before the first epoch ended (a cancel request)");
     CHECK(m == NULL);
 
+    /* ... unless withdrawn: a request that arrived too late for the fit it meant. */
+    CHECK_INT(ll_trainer_cancel(t), ==, LL_OK);
+    CHECK_INT(ll_trainer_clear_cancel(t), ==, LL_OK);
+    CHECK_OK(ll_trainer_fit(t, train, validation, NULL, &m));
+    CHECK_INT(model_info(m).status, ==, LL_STATUS_COMPLETED);
+    ll_model_free(m);
+
     ll_trainer_free(t);
     ll_dataset_free(validation);
     ll_dataset_free(train);

@@ -217,6 +217,20 @@ def test_cancel_from_another_thread_keeps_the_best_model(big):
     assert model.status == "cancelled" and model.best_epoch >= 0
 
 
+def test_cancel_without_a_running_fit_does_nothing(train):
+    """A request that misses its fit (it came after fit returned) never stops the next."""
+    with linlearn.Trainer(BINARY) as trainer:
+        trainer.cancel()
+        assert trainer.fit(train).status == "completed"
+        lib = linlearn._lib.lib
+        lib.ll_trainer_cancel(trainer.handle)  # as a late Ctrl-C would, straight to the library
+        lib.ll_trainer_clear_cancel(trainer.handle)
+        assert trainer.fit(train).status == "completed"
+        lib.ll_trainer_cancel(trainer.handle)  # not withdrawn: the library keeps it for the next fit
+        with pytest.raises(linlearn.CancelledError, match=r"before the first epoch ended \(a cancel request\)"):
+            trainer.fit(train)
+
+
 def test_model_save_load_and_evaluate(train, validation, tmp_path):
     with linlearn.Trainer(BINARY) as trainer:
         trainer.set_option("model_path", str(tmp_path / "saved.llmodel"))

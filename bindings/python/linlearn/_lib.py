@@ -102,6 +102,7 @@ _SIGNATURES = {
     "ll_trainer_clear_alerts": (c_int, [_p]),
     "ll_trainer_get_alerts": (c_int, [_p, c_char_p, c_size_t, POINTER(c_size_t)]),
     "ll_trainer_cancel": (c_int, [_p]),
+    "ll_trainer_clear_cancel": (c_int, [_p]),
     "ll_trainer_fit": (c_int, [_p, _p, _p, _p, _out]),
     "ll_model_info_get": (c_int, [_p, POINTER(ModelInfo)]),
     "ll_model_predict": (c_int, [_p, _p, c_int, _p, c_size_t, POINTER(c_size_t)]),

@@ -69,6 +69,9 @@ class Trainer:
         self._handle = handle
         self._callables = []
         self._error = None
+        # Guards _fitting: a cancel lands on a running fit or not at all (see cancel).
+        self._cancel_lock = threading.Lock()
+        self._fitting = False
         for key, value in (params or {}).items():
             self.set(key, value)
         for sink in sinks:
@@ -126,8 +129,18 @@ class Trainer:
         return json.loads(read_text(lib.ll_trainer_get_alerts, self.handle))
 
     def cancel(self):
-        """Asks a running fit to stop at the next mini-batch; callable from any thread."""
-        lib.ll_trainer_cancel(self.handle)
+        """Asks a running fit to stop at the next mini-batch; callable from any thread.
+        Without a running fit it does nothing: it never stops a later fit."""
+        with self._cancel_lock:
+            if self._fitting:
+                lib.ll_trainer_cancel(self.handle)
+
+    def _end_fitting(self):
+        # Withdraws a request that came too late for the fit that just returned; under the
+        # lock, so that none can come after it.
+        with self._cancel_lock:
+            self._fitting = False
+            lib.ll_trainer_clear_cancel(self.handle)
 
     def _deliver(self, event, _user_data):
         if self._error is not None:
@@ -173,9 +186,14 @@ class Trainer:
             finally:
                 done.set()
 
+        self._fitting = True
         keep = (self, train, validation, test, callback)
         worker = threading.Thread(target=work, args=(keep,), name="linlearn-fit", daemon=True)
-        restore_mask = _start_shielded(worker)
+        try:
+            restore_mask = _start_shielded(worker)
+        except BaseException:
+            self._end_fitting()
+            raise
         # Not Thread.join(): on Python 3.11 a KeyboardInterrupt inside join() can mark a
         # thread that still runs as stopped.
         interrupt = None
@@ -187,7 +205,8 @@ class Trainer:
             except BaseException as e:  # Ctrl-C, or a signal handler's error
                 interrupt = interrupt or e
                 if not done.is_set():
-                    lib.ll_trainer_cancel(self.handle)
+                    self.cancel()
+        self._end_fitting()
         lib.ll_trainer_set_callback(self.handle, EVENT_CALLBACK(), None)  # NULL: removed
         model = Model(result["model"]) if "model" in result else None
         error, self._error = interrupt or self._error or result.get("error"), None

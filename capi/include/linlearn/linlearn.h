@@ -167,6 +167,10 @@ LL_API int ll_trainer_get_alerts(const ll_trainer* t, char* buf, size_t buf_size
 /* Requests that a running fit stop at the next mini-batch. Any thread; async-signal-safe.
  * A request made while no fit runs applies to the next fit. */
 LL_API int ll_trainer_cancel(ll_trainer* t);
+/* Withdraws a request no fit has acted on yet, e.g. one meant for a fit that ended just
+ * before it arrived, which would otherwise stop the next fit. Any thread;
+ * async-signal-safe. (Added in 0.2.0.) */
+LL_API int ll_trainer_clear_cancel(ll_trainer* t);
 
 /* Trains on train (labelled), evaluating each epoch on train and on validation (may be
  * NULL), and the final model on test (may be NULL). On LL_OK *out is a new model that
