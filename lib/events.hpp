@@ -16,8 +16,18 @@ enum class Phase { train = 0, validation = 1, test = 2 };
 enum class RunStatus { running = 0, completed, early_stopped, cancelled, failed };
 constexpr int kBestModel = -1;
 
-const char* to_string(Phase p);
-const char* to_string(RunStatus s);
+inline const char* to_string(Phase p) {
+    return p == Phase::train ? "train" : p == Phase::validation ? "validation" : "test";
+}
+inline const char* to_string(RunStatus s) {
+    static const char* const names[] = {"running", "completed", "early_stopped", "cancelled", "failed"};
+    return names[static_cast<int>(s)];
+}
+inline const char* to_string(EventKind k) {
+    static const char* const names[] = {"", "run_start", "epoch_end", "early_stop", "model_selected", "diagnostic",
+                                        "run_end"};
+    return names[static_cast<int>(k)];
+}
 
 struct MetricSet {
     Phase phase;

@@ -24,14 +24,6 @@
 
 namespace linlearn {
 
-const char* to_string(Phase p) {
-    return p == Phase::train ? "train" : p == Phase::validation ? "validation" : "test";
-}
-const char* to_string(RunStatus s) {
-    static const char* names[] = {"running", "completed", "early_stopped", "cancelled", "failed"};
-    return names[static_cast<int>(s)];
-}
-
 std::string new_run_id() {
     std::random_device rd;
     const uint64_t r = (uint64_t(rd()) << 32) ^ rd();
@@ -87,10 +79,6 @@ struct Cancelled {
     const char* cause;
 };
 
-const char* event_kind_name(EventKind k) {
-    static const char* names[] = {"", "run_start", "epoch_end", "early_stop", "model_selected", "diagnostic", "run_end"};
-    return names[static_cast<int>(k)];
-}
 
 // What selection compares: the criterion, then the objective loss (see Run::better).
 struct Key {
@@ -208,7 +196,7 @@ void Run::emit(Event e) {
     const bool go_on = opt_.on_event(e);
     sink_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
     // A stop request while finishing is moot: the run is ending anyway.
-    if (!go_on && !finishing_) throw Cancelled{event_kind_name(e.kind)};
+    if (!go_on && !finishing_) throw Cancelled{to_string(e.kind)};
 }
 
 void Run::prepare() {

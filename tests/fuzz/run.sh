@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
         *) targets+=("$1"); shift ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(csv libsvm model sink_spec hyperparams)
+[ ${#targets[@]} -gt 0 ] || targets=(csv libsvm model sink_spec hyperparams alert_rule)
 
 cxx=${CXX_FUZZ:-$(command -v clang++ || command -v clang++-14 || true)}
 if [ -z "$cxx" ]; then
@@ -49,7 +49,7 @@ bins=()
 for t in "${targets[@]}"; do bins+=("fuzz_$t"); done
 make -s -C "$build" -f "$here/Makefile" ROOT="$root" CXX_FUZZ="$cxx" -j"$jobs" "${bins[@]}"
 
-declare -A max_len=([csv]=65536 [libsvm]=65536 [model]=65536 [sink_spec]=4096 [hyperparams]=8192)
+declare -A max_len=([csv]=65536 [libsvm]=65536 [model]=65536 [sink_spec]=4096 [hyperparams]=8192 [alert_rule]=512)
 status=0
 for t in "${targets[@]}"; do
     bin="$build/fuzz_$t"
