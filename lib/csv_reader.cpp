@@ -180,31 +180,40 @@ Dataset read_csv_sequential(const std::string& path, const CsvOptions& opts) {
 // range reports its first error; the earliest range's is thrown.
 Dataset read_csv_parallel(const std::string& path, const CsvOptions& opts, size_t range_bytes) {
     check_options(opts);
-    const MappedFile file(path);
-    if (!file.mapped()) return read_csv_sequential(path, opts);
-    const char* const end = file.data() + file.size();
+    const RangeFile file(path);
+    if (!file.opened()) return read_csv_sequential(path, opts);
     const char d = opts.delimiter;
 
     RowParser parser{path, opts, -1};
     std::vector<float> x0, y0;  // the first row
-    LineCursor head(file.data(), end, file.data());
     int64_t line_no = 0;
-    bool header_pending = opts.header;
-    std::string_view line;
-    while (head.next(line)) {
-        ++line_no;
-        if (is_blank(line, d)) continue;
-        if (header_pending) {
-            header_pending = false;
-            continue;
+    uint64_t head_end = 0;  // where the line after the first row starts
+    // The head (blank lines, the header, the first row) from a window at the file's start,
+    // doubled until it holds the first row's whole line or the whole file.
+    std::vector<char> window;
+    for (uint64_t w = std::min<uint64_t>(file.size(), 1 << 16);; w = std::min<uint64_t>(file.size(), 2 * w)) {
+        std::string_view text = file.read({0, w}, window);
+        if (w < file.size()) text = text.substr(0, text.rfind('\n') + 1);  // whole lines only
+        LineCursor head(text.data(), text.data() + text.size(), text.data());
+        line_no = 0;
+        bool header_pending = opts.header;
+        std::string_view line;
+        while (head.next(line)) {
+            ++line_no;
+            if (is_blank(line, d)) continue;
+            if (header_pending) {
+                header_pending = false;
+                continue;
+            }
+            parser.set_fields(parser.parse(line, line_no, [&](int64_t n, float v) {
+                (n == opts.label_column ? y0 : x0).push_back(v);
+            }), line_no);
+            head_end = static_cast<uint64_t>(head.position() - text.data());
+            break;
         }
-        parser.set_fields(parser.parse(line, line_no, [&](int64_t n, float v) {
-            (n == opts.label_column ? y0 : x0).push_back(v);
-        }), line_no);
-        break;
+        if (parser.fields >= 0 || w == file.size()) break;
     }
     if (parser.fields < 0) no_data_rows(path, line_no + 1);
-    file.release(file.data(), head.position());
 
     const bool labelled = opts.label_column >= 0;
     const int64_t cols = parser.fields - labelled;
@@ -213,20 +222,25 @@ Dataset read_csv_parallel(const std::string& path, const CsvOptions& opts, size_
     const size_t min_length = static_cast<size_t>(2 * parser.fields - 1);
     auto is_row = [&](std::string_view s) { return s.size() >= min_length && !is_blank(s, d); };
 
-    const std::vector<TextRange> ranges =
-        split_lines(head.position(), end, range_bytes ? range_bytes : default_range_bytes);
+    const std::vector<FileRange> ranges = file.split(head_end, range_bytes ? range_bytes : default_range_bytes);
     const int64_t n = static_cast<int64_t>(ranges.size());
     const int threads = resolve_threads(opts.num_threads);
+    // One read buffer per thread (worker_index() is below `threads` inside parallel_ranges'
+    // team; the modulo covers a caller's own OpenMP team when it runs alone).
+    std::vector<std::vector<char>> buffers(static_cast<size_t>(threads));
+    auto text_of = [&](int64_t r) {
+        const std::string_view t = file.read(ranges[static_cast<size_t>(r)],
+                                             buffers[static_cast<size_t>(worker_index() % threads)]);
+        return LineCursor(t.data(), t.data() + t.size());
+    };
     std::vector<int64_t> first_line(static_cast<size_t>(n) + 1), first_row(static_cast<size_t>(n) + 1);
     parallel_ranges(n, threads, [&](int64_t r) {
-        const TextRange& range = ranges[static_cast<size_t>(r)];
-        LineCursor lines(range.begin, range.end);
+        LineCursor lines = text_of(r);
         int64_t count = 0, rows = 0;
         std::string_view s;
         while (lines.next(s)) ++count, rows += is_row(s);
         first_line[static_cast<size_t>(r) + 1] = count;
         first_row[static_cast<size_t>(r) + 1] = rows;
-        file.release(range.begin, range.end);
     });
     first_line[0] = line_no;
     first_row[0] = 1;
@@ -242,8 +256,7 @@ Dataset read_csv_parallel(const std::string& path, const CsvOptions& opts, size_
     std::copy(x0.begin(), x0.end(), x.begin());
     if (labelled) y[0] = y0[0];
     parallel_ranges(n, threads, [&](int64_t r) {
-        const TextRange& range = ranges[static_cast<size_t>(r)];
-        LineCursor lines(range.begin, range.end);
+        LineCursor lines = text_of(r);
         int64_t at = first_line[static_cast<size_t>(r)], row = first_row[static_cast<size_t>(r)];
         std::string_view s;
         while (lines.next(s)) {
@@ -251,10 +264,13 @@ Dataset read_csv_parallel(const std::string& path, const CsvOptions& opts, size_
             if (is_blank(s, d)) continue;
             if (!is_row(s)) {  // too short for a row: parsing it must fail
                 parser.parse(s, at, [](int64_t, float) {});
+                file.check_unchanged();
                 fail(ErrorCode::internal, "read_csv: a short line parsed as a row");
             }
-            if (row == first_row[static_cast<size_t>(r) + 1])
+            if (row == first_row[static_cast<size_t>(r) + 1]) {
+                file.check_unchanged();  // a second pass that sees other text
                 fail(ErrorCode::internal, "read_csv: more rows than counted");
+            }
             float* xp = x.data() + row * cols;
             float* const yp = labelled ? y.data() + row : nullptr;
             parser.parse(s, at, [&](int64_t k, float v) {
@@ -263,10 +279,12 @@ Dataset read_csv_parallel(const std::string& path, const CsvOptions& opts, size_
             });
             ++row;
         }
-        if (row != first_row[static_cast<size_t>(r) + 1])
+        if (row != first_row[static_cast<size_t>(r) + 1]) {
+            file.check_unchanged();
             fail(ErrorCode::internal, "read_csv: fewer rows than counted");
-        file.release(range.begin, range.end);
+        }
     });
+    file.check_unchanged();  // what was parsed is what the file holds
     return Dataset::dense(std::move(x), rows, cols, std::move(y));
 }
 

@@ -108,34 +108,82 @@ TextCounts count_text(const std::string& path, bool count_colons) {
     return c.lines += !ends_in_newline, c;
 }
 
-MappedFile::MappedFile(const std::string& path) {
+RangeFile::RangeFile(std::string path) : path_(std::move(path)) {
     // Never open what is not a regular file: opening a named pipe would wait for a writer, and
     // closing it again would cut that writer off before the sequential reader connects.
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (::stat(path_.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return;
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        static_cast<uint64_t>(st.st_size) <= SIZE_MAX / 2) {
-        void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p != MAP_FAILED) {
-            data_ = static_cast<char*>(p);
-            size_ = static_cast<size_t>(st.st_size);
-        }
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+        ::close(fd);
+        return;
     }
-    ::close(fd);  // the mapping keeps the file
+    fd_ = fd;
+    size_ = static_cast<uint64_t>(st.st_size);
+    mtime_s_ = static_cast<int64_t>(st.st_mtim.tv_sec);
+    mtime_ns_ = static_cast<int64_t>(st.st_mtim.tv_nsec);
 }
 
-MappedFile::~MappedFile() {
-    if (data_) ::munmap(data_, size_);
+RangeFile::~RangeFile() {
+    if (fd_ >= 0) ::close(fd_);
 }
 
-void MappedFile::release(const char* begin, const char* end) const {
-    static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const uintptr_t b = (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page;
-    const uintptr_t e = reinterpret_cast<uintptr_t>(end) / page * page;
-    // A private read-only file mapping: dropped pages read back from the page cache.
-    if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+void RangeFile::changed() const {
+    fail(ErrorCode::io, path_ + ": the file changed while it was being read");
+}
+
+void RangeFile::check_unchanged() const {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0 || static_cast<uint64_t>(st.st_size) != size_ ||
+        static_cast<int64_t>(st.st_mtim.tv_sec) != mtime_s_ || static_cast<int64_t>(st.st_mtim.tv_nsec) != mtime_ns_)
+        changed();
+}
+
+std::string_view RangeFile::read(FileRange r, std::vector<char>& buf) const {
+    const size_t n = static_cast<size_t>(r.end - r.begin);
+    if (buf.size() < n) buf.resize(n);
+    for (size_t got = 0; got < n;) {
+        const ssize_t k = ::pread(fd_, buf.data() + got, n - got, static_cast<off_t>(r.begin + got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) fail(ErrorCode::io, path_ + ": " + std::strerror(errno));
+        if (k == 0) changed();  // the file ends before what it held when opened
+        got += static_cast<size_t>(k);
+    }
+    return {buf.data(), n};
+}
+
+std::vector<FileRange> RangeFile::split(uint64_t from, size_t bytes) const {
+    bytes = std::max<size_t>(bytes, 1);
+    std::vector<FileRange> ranges;
+    ranges.reserve(static_cast<size_t>((size_ - std::min(from, size_)) / bytes + 1));
+    std::vector<char> window;
+    for (uint64_t p = from; p < size_;) {
+        uint64_t q = size_;
+        if (size_ - p > bytes) {
+            // End just after the first '\n' at or after the nominal end's last byte.
+            for (uint64_t at = p + bytes - 1; at < size_;) {
+                const uint64_t to = std::min<uint64_t>(size_, at + 4096);
+                const std::string_view w = read({at, to}, window);
+                if (const void* nl = std::memchr(w.data(), '\n', w.size())) {
+                    q = at + static_cast<uint64_t>(static_cast<const char*>(nl) - w.data()) + 1;
+                    break;
+                }
+                at = to;
+            }
+        }
+        ranges.push_back({p, q});
+        p = q;
+    }
+    return ranges;
+}
+
+int worker_index() {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
 }
 
 void prefault(void* data, size_t bytes, int threads) {
@@ -168,24 +216,6 @@ int resolve_threads(int threads) {
 #else
     return 1;
 #endif
-}
-
-std::vector<TextRange> split_lines(const char* begin, const char* end, size_t bytes) {
-    bytes = std::max<size_t>(bytes, 1);
-    std::vector<TextRange> ranges;
-    ranges.reserve(static_cast<size_t>(end - begin) / bytes + 1);
-    for (const char* p = begin; p < end;) {
-        const char* q = end;
-        if (static_cast<size_t>(end - p) > bytes) {
-            // End just after the first '\n' at or after the nominal end's last byte.
-            const char* from = p + bytes - 1;
-            const auto nl = static_cast<const char*>(std::memchr(from, '\n', static_cast<size_t>(end - from)));
-            if (nl) q = nl + 1;
-        }
-        ranges.push_back({p, q});
-        p = q;
-    }
-    return ranges;
 }
 
 void parallel_ranges(int64_t n, int threads, const std::function<void(int64_t)>& body) {

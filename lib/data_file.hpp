@@ -71,28 +71,48 @@ private:
     const char* file_start_;
 };
 
-// A whole regular file mapped read-only, for the parallel readers. mapped() is false (and
-// nothing is thrown) when the file cannot be opened, is not a regular file (a pipe, a
-// terminal), is empty, or cannot be mapped: the caller then reads it sequentially, which
-// reports any error as before.
-class MappedFile {
+// Byte offsets [begin, end) into a file.
+struct FileRange {
+    uint64_t begin, end;
+};
+
+// A regular file that the parallel readers read in ranges, from any thread (pread into the
+// caller's buffer). Not a memory map: a file truncated by another process while it is read
+// must be an Error, not a SIGBUS in the host program (a library installs no signal handler).
+// opened() is false (and nothing is thrown) when the path cannot be opened, is not a regular
+// file (a pipe, a terminal) or is empty: the caller then reads it sequentially, which reports
+// any error as before.
+class RangeFile {
 public:
-    explicit MappedFile(const std::string& path);
-    ~MappedFile();
-    MappedFile(const MappedFile&) = delete;
-    MappedFile& operator=(const MappedFile&) = delete;
-    bool mapped() const { return data_ != nullptr; }
-    const char* data() const { return data_; }
-    size_t size() const { return size_; }
-    // Drops the mapping's pages that lie wholly inside [begin, end) from the process's
-    // resident set (they stay in the page cache and can still be read, by a new page fault):
-    // so that reading a file never holds more of it in memory than the ranges in flight.
-    void release(const char* begin, const char* end) const;
+    explicit RangeFile(std::string path);
+    ~RangeFile();
+    RangeFile(const RangeFile&) = delete;
+    RangeFile& operator=(const RangeFile&) = delete;
+    bool opened() const { return fd_ >= 0; }
+    uint64_t size() const { return size_; }
+
+    // The bytes of r, read into buf (resized to fit; reuse it to avoid an allocation per range).
+    // Throws changed() when the file now ends before r.end.
+    std::string_view read(FileRange r, std::vector<char>& buf) const;
+    // [from, size()) in ranges of about `bytes` (at least 1), each ending just after a '\n' (the
+    // last at size()); none when from == size(). Only the bytes near each boundary are read.
+    std::vector<FileRange> split(uint64_t from, size_t bytes) const;
+    // Throws changed() if the file's size or modification time is no longer what it was when
+    // opened: two passes over it must see the same text.
+    void check_unchanged() const;
+    // Error(io): "<path>: the file changed while it was being read".
+    [[noreturn]] void changed() const;
 
 private:
-    char* data_ = nullptr;
-    size_t size_ = 0;
+    std::string path_;
+    int fd_ = -1;
+    uint64_t size_ = 0;
+    int64_t mtime_s_ = 0, mtime_ns_ = 0;
 };
+
+// The calling thread's index in the current OpenMP team (0 outside one): which of a reader's
+// per-thread buffers it uses.
+int worker_index();
 
 // The whole-file readers cut the text into ranges of about this many bytes, each ending after
 // a '\n', counted and then parsed in parallel (the tests force tiny ranges).
@@ -100,14 +120,6 @@ constexpr size_t default_range_bytes = size_t(1) << 20;
 // A reader's num_threads option: itself when positive, else omp_get_max_threads() (read, never
 // set: the process's OpenMP settings are left alone); 1 without OpenMP.
 int resolve_threads(int threads);
-
-struct TextRange {
-    const char* begin;
-    const char* end;
-};
-// [begin, end) in ranges of about `bytes` (at least 1) that end just after a '\n' (the last
-// one at `end`); none when begin == end.
-std::vector<TextRange> split_lines(const char* begin, const char* end, size_t bytes);
 
 // Runs body(r) for r in [0, n) on up to `threads` threads (OpenMP, dynamic schedule, in the
 // caller's thread alone when threads <= 1 or n <= 1). If some body throws, rethrows the
@@ -137,7 +149,8 @@ void resize_prefaulted(std::vector<T>& v, size_t n, int threads) {
 // line needs no '\n'; a trailing '\r' (CRLF) is dropped, and so is a UTF-8 byte order mark
 // before the first line. The batch readers (CsvReader, LibsvmReader) and the whole-file
 // readers' fallback for what cannot be mapped (pipes) read through it; the whole-file readers
-// otherwise map the file and parse it in parallel (MappedFile, LineCursor, parallel_ranges).
+// otherwise read the file in ranges and parse them in parallel (RangeFile, LineCursor,
+// parallel_ranges).
 class LineSource {
 public:
     static constexpr size_t default_chunk = size_t(4) << 20;

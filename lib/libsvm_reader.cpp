@@ -225,20 +225,26 @@ Dataset read_libsvm_sequential(const std::string& path, const LibsvmOptions& opt
 // range reports its first error; the earliest range's is thrown.
 Dataset read_libsvm_parallel(const std::string& path, const LibsvmOptions& opts, size_t range_bytes) {
     check_options(opts);
-    const MappedFile file(path);
-    if (!file.mapped()) return read_libsvm_sequential(path, opts);
-    const char* const start = file.data();
-    const std::vector<TextRange> ranges =
-        split_lines(start, start + file.size(), range_bytes ? range_bytes : default_range_bytes);
+    const RangeFile file(path);
+    if (!file.opened()) return read_libsvm_sequential(path, opts);
+    const std::vector<FileRange> ranges = file.split(0, range_bytes ? range_bytes : default_range_bytes);
     const size_t n = ranges.size();
     const int threads = resolve_threads(opts.num_threads);
+    // One read buffer per thread (worker_index() is below `threads` inside parallel_ranges'
+    // team; the modulo covers a caller's own OpenMP team when it runs alone).
+    std::vector<std::vector<char>> buffers(static_cast<size_t>(threads));
+    auto text_of = [&](size_t r) {
+        return file.read(ranges[r], buffers[static_cast<size_t>(worker_index() % threads)]);
+    };
     // Per range, then (prefix sums) the file's counts before it.
     std::vector<int64_t> first_line(n + 1), first_row(n + 1), first_nnz(n + 1), last(n, 0);
     parallel_ranges(static_cast<int64_t>(n), threads, [&](int64_t i) {
         const size_t r = static_cast<size_t>(i);
-        const TextRange& range = ranges[r];
-        const bool comments = std::memchr(range.begin, '#', static_cast<size_t>(range.end - range.begin));
-        LineCursor lines(range.begin, range.end, start);
+        const std::string_view text = text_of(r);
+        const char* const begin = text.data();
+        const char* const end = begin + text.size();
+        const bool comments = std::memchr(begin, '#', text.size());
+        LineCursor lines(begin, end, r == 0 ? begin : nullptr);
         int64_t count = 0, rows = 0, colons = 0;
         std::string_view s;
         while (lines.next(s)) {
@@ -248,11 +254,10 @@ Dataset read_libsvm_parallel(const std::string& path, const LibsvmOptions& opts,
             if (comments) colons += std::count(s.data(), data_end(s), ':');
         }
         // Without comments, every ':' lies on a row (a blank line holds none).
-        if (!comments) colons = std::count(range.begin, range.end, ':');
+        if (!comments) colons = std::count(begin, end, ':');
         first_line[r + 1] = count;
         first_row[r + 1] = rows;
         first_nnz[r + 1] = colons;
-        file.release(range.begin, range.end);
     });
     for (size_t r = 0; r < n; ++r) {
         first_line[r + 1] += first_line[r];
@@ -272,25 +277,31 @@ Dataset read_libsvm_parallel(const std::string& path, const LibsvmOptions& opts,
     const RowParser parser{path, opts};
     parallel_ranges(static_cast<int64_t>(n), threads, [&](int64_t i) {
         const size_t r = static_cast<size_t>(i);
-        const TextRange& range = ranges[r];
+        const std::string_view text = text_of(r);
         const int64_t nnz0 = first_nnz[r];
         RangeRows out{labels.data() + first_row[r], indices.data() + nnz0, values.data() + nnz0,
                       0, first_row[r + 1] - first_row[r], 0, first_nnz[r + 1] - nnz0};
-        LineCursor lines(range.begin, range.end, start);
+        LineCursor lines(text.data(), text.data() + text.size(), r == 0 ? text.data() : nullptr);
         int64_t at = first_line[r], largest = 0;
         int64_t* const ends = indptr.data() + first_row[r] + 1;  // the range's rows' ends
         std::string_view s;
-        while (lines.next(s)) {
-            int64_t row_last = 0;
-            if (!parser.parse(s, ++at, out, row_last)) continue;
-            largest = std::max(largest, row_last);
-            ends[out.rows - 1] = nnz0 + out.nnz;
+        try {
+            while (lines.next(s)) {
+                int64_t row_last = 0;
+                if (!parser.parse(s, ++at, out, row_last)) continue;
+                largest = std::max(largest, row_last);
+                ends[out.rows - 1] = nnz0 + out.nnz;
+            }
+            if (out.rows != out.row_capacity || out.nnz != out.nnz_capacity)
+                fail(ErrorCode::internal, "read_libsvm: fewer rows or values than counted");
+        } catch (const Error& e) {
+            // More or fewer rows than the first pass counted: it saw other text.
+            if (e.code() == ErrorCode::internal) file.check_unchanged();
+            throw;
         }
-        if (out.rows != out.row_capacity || out.nnz != out.nnz_capacity)
-            fail(ErrorCode::internal, "read_libsvm: fewer rows or values than counted");
         last[r] = largest;
-        file.release(range.begin, range.end);
     });
+    file.check_unchanged();  // what was parsed is what the file holds
     const int64_t largest = n ? *std::max_element(last.begin(), last.end()) : 0;
     return Dataset::csr(std::move(indptr), std::move(indices), std::move(values),
                         opts.feature_dim > 0 ? opts.feature_dim : largest, std::move(labels));

@@ -3,6 +3,7 @@
 // order, and the same first error, whatever the thread count and wherever the ranges are cut.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -254,29 +255,35 @@ TEST_CASE("parallel_ranges: the first failing range's error, even when a later o
     CHECK(hits == std::vector<int>(100, 1));
 }
 
-TEST_CASE("split_lines: ranges tile the text and end after a newline") {
-    const std::string texts[] = {"", "a", "\n", "ab\ncd\r\n\n\nef", "one line, no newline", "x\ny\n"};
-    for (const std::string& text : texts)
-        for (size_t bytes : {size_t(1), size_t(2), size_t(3), size_t(4), size_t(100)}) {
-            CAPTURE(text);
-            CAPTURE(bytes);
-            const char* b = text.data();
-            const char* e = b + text.size();
-            const auto ranges = detail::split_lines(b, e, bytes);
-            const char* p = b;
-            for (const auto& r : ranges) {
-                CHECK(r.begin == p);
-                CHECK(r.end > r.begin);
-                if (r.end != e) CHECK(r.end[-1] == '\n');
-                // No '\n' before the nominal end's last byte is skipped over: a range is one
-                // line longer than `bytes` at most.
-                const char* nl = static_cast<const char*>(std::memchr(r.begin, '\n', static_cast<size_t>(r.end - r.begin)));
-                if (nl && nl + 1 != r.end) CHECK(static_cast<size_t>(nl - r.begin) + 1 < bytes);
-                p = r.end;
+TEST_CASE("RangeFile::split: ranges tile the file and end after a newline") {
+    TempDir t;
+    const std::string texts[] = {"a", "\n", "ab\ncd\r\n\n\nef", "one line, no newline", "x\ny\n",
+                                 std::string(10000, 'z') + "\n" + std::string(5000, 'w')};
+    int k = 0;
+    for (const std::string& text : texts) {
+        const detail::RangeFile file(t.write("s" + std::to_string(k++) + ".txt", text));
+        REQUIRE(file.opened());
+        for (uint64_t from : {uint64_t(0), uint64_t(1)})
+            for (size_t bytes : {size_t(1), size_t(2), size_t(3), size_t(4), size_t(100), size_t(4097)}) {
+                CAPTURE(text.size());
+                CAPTURE(from);
+                CAPTURE(bytes);
+                const auto ranges = file.split(from, bytes);
+                uint64_t p = from;
+                for (const auto& r : ranges) {
+                    CHECK(r.begin == p);
+                    CHECK(r.end > r.begin);
+                    if (r.end != text.size()) CHECK(text[r.end - 1] == '\n');
+                    // No '\n' before the nominal end's last byte is skipped over: a range is one
+                    // line longer than `bytes` at most.
+                    const size_t nl = text.find('\n', r.begin);
+                    if (nl != std::string::npos && nl + 1 < r.end) CHECK(nl - r.begin + 1 < bytes);
+                    p = r.end;
+                }
+                CHECK(p == std::max<uint64_t>(from, text.size()));
+                CHECK(ranges.empty() == (from >= text.size()));
             }
-            CHECK(p == e);
-            CHECK(ranges.empty() == text.empty());
-        }
+    }
 }
 
 TEST_CASE("parallel CSV: the sequential reader's values and order") {
@@ -536,19 +543,78 @@ TEST_CASE("parallel readers: a named pipe is read sequentially") {
     CHECK(svm == outcome([&] { return read_libsvm(regular_svm); }));
 }
 
-TEST_CASE("MappedFile: regular files only; released pages read back") {
+TEST_CASE("RangeFile: regular files only; a file that changes while read is an error, not a signal") {
     TempDir t;
     std::string text(3 << 16, 'a');
     for (size_t k = 0; k < text.size(); k += 97) text[k] = '\n';
     const std::string path = t.write("m.txt", text);
-    const detail::MappedFile m(path);
-    REQUIRE(m.mapped());
-    CHECK(m.size() == text.size());
-    m.release(m.data(), m.data() + m.size());
-    CHECK(std::string(m.data(), m.size()) == text);
-    CHECK_FALSE(detail::MappedFile(t.write("empty.txt", "")).mapped());
-    CHECK_FALSE(detail::MappedFile(t.dir.string()).mapped());
-    CHECK_FALSE(detail::MappedFile((t.dir / "missing").string()).mapped());
+    std::vector<char> buf;
+    {
+        const detail::RangeFile file(path);
+        REQUIRE(file.opened());
+        CHECK(file.size() == text.size());
+        CHECK(file.read({0, file.size()}, buf) == text);
+        CHECK(file.read({5, 105}, buf) == text.substr(5, 100));
+        file.check_unchanged();
+        // Another process truncates the file half-way through the read (a memory map would
+        // raise SIGBUS here): the rest of it is an io error naming the file.
+        std::filesystem::resize_file(path, text.size() / 2);
+        CHECK(file.read({0, 100}, buf) == text.substr(0, 100));
+        try {
+            file.read({text.size() / 2 - 10, text.size() / 2 + 10}, buf);
+            FAIL("no error");
+        } catch (const Error& e) {
+            CHECK(e.code() == ErrorCode::io);
+            CHECK(std::string(e.what()) == path + ": the file changed while it was being read");
+        }
+        CHECK_THROWS_WITH(file.check_unchanged(), (path + ": the file changed while it was being read").c_str());
+        CHECK_THROWS_WITH(file.split(0, 1000), (path + ": the file changed while it was being read").c_str());
+    }
+    {
+        // The same size, other text: the modification time tells.
+        const std::string again = t.write("n.txt", text);
+        const detail::RangeFile file(again);
+        REQUIRE(file.opened());
+        struct timespec times[2] = {{0, UTIME_OMIT}, {12345, 678}};
+        REQUIRE(::utimensat(AT_FDCWD, again.c_str(), times, 0) == 0);
+        CHECK_THROWS_WITH(file.check_unchanged(), (again + ": the file changed while it was being read").c_str());
+    }
+    CHECK_FALSE(detail::RangeFile(t.write("empty.txt", "")).opened());
+    CHECK_FALSE(detail::RangeFile(t.dir.string()).opened());
+    CHECK_FALSE(detail::RangeFile((t.dir / "missing").string()).opened());
+}
+
+TEST_CASE("parallel readers: a file truncated between the passes is an io error") {
+    // The count pass sees the whole file; the truncation comes before the parse pass. With
+    // 64-byte ranges there are many ranges, so the parse pass reads past the new end.
+    TempDir t;
+    std::string csv, svm;
+    for (int i = 0; i < 400; ++i) {
+        csv += std::to_string(i % 2) + ",1.5,2.5\n";
+        svm += std::to_string(i % 2) + " 1:1.5 3:2.5\n";
+    }
+    for (int format = 0; format < 2; ++format) {
+        const std::string path = t.write(format ? "tr.libsvm" : "tr.csv", format ? svm : csv);
+        const detail::RangeFile probe(path);
+        REQUIRE(probe.opened());
+        // Truncate from another thread while the readers run, many times: whichever pass it
+        // lands in, the outcome is the whole data or an io error, never a crash.
+        for (int trial = 0; trial < 20; ++trial) {
+            std::filesystem::resize_file(path, 0);
+            { std::ofstream(path, std::ios::binary) << (format ? svm : csv); }
+            std::thread cutter([&] { std::filesystem::resize_file(path, (format ? svm : csv).size() / 3); });
+            try {
+                const Dataset d = format ? detail::read_libsvm_parallel(path, LibsvmOptions{}, 64)
+                                         : detail::read_csv_parallel(path, CsvOptions{}, 64);
+                // Read wholly before the cut, or opened after it (its 133 whole lines; the
+                // cut line could also end in a valid row).
+                CHECK_MESSAGE((d.rows() == 400 || d.rows() == 133 || d.rows() == 134), d.rows());
+            } catch (const Error& e) {
+                CHECK_MESSAGE((e.code() == ErrorCode::io || e.code() == ErrorCode::parse), e.what());
+            }
+            cutter.join();
+        }
+    }
 }
 
 TEST_CASE("parallel readers: random text gives the sequential outcome, value or error") {
