@@ -39,12 +39,18 @@ double criterion_value(Criterion c, const Counts& k, const TrainConfig& cfg, boo
 Calibration calibrate_threshold(const Eigen::Ref<const Eigen::VectorXd>& score, const float* labels,
                                 const float* weights, Criterion criterion, const TrainConfig& config,
                                 double default_threshold) {
+    std::vector<Eigen::Index> order;
+    if (score.allFinite()) order_descending(score, order);
+    return calibrate_threshold(score, order, labels, weights, criterion, config, default_threshold);
+}
+
+Calibration calibrate_threshold(const Eigen::Ref<const Eigen::VectorXd>& score, const std::vector<Eigen::Index>& order,
+                                const float* labels, const float* weights, Criterion criterion,
+                                const TrainConfig& config, double default_threshold) {
     const Eigen::Index n = score.size();
     // A diverged model's scores (NaN, ±inf) have no meaningful threshold, and NaNs would
     // break the sort's ordering: no criterion value (such a model never wins selection).
     if (!score.allFinite()) return {default_threshold, std::nan(""), false};
-    std::vector<Eigen::Index> order;
-    order_descending(score, order);
     Counts k{0, 0, 0, 0};
     for (Eigen::Index i = 0; i < n; ++i) (labels[i] > 0.5f ? k.pos : k.neg) += weights ? weights[i] : 1.0;
 

@@ -2,6 +2,7 @@
 // selection criterion on calibration data, found by one sweep over the sorted scores.
 #pragma once
 #include <Eigen/Core>
+#include <vector>
 
 #include "config.hpp"
 
@@ -18,5 +19,10 @@ struct Calibration {
 Calibration calibrate_threshold(const Eigen::Ref<const Eigen::VectorXd>& score, const float* labels,
                                 const float* weights, Criterion criterion, const TrainConfig& config,
                                 double default_threshold);
+// The same with order = order_descending(score), e.g. shared with the ROC AUC of the
+// same rows.
+Calibration calibrate_threshold(const Eigen::Ref<const Eigen::VectorXd>& score, const std::vector<Eigen::Index>& order,
+                                const float* labels, const float* weights, Criterion criterion,
+                                const TrainConfig& config, double default_threshold);
 
 }  // namespace linlearn

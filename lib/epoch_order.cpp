@@ -27,6 +27,7 @@ std::vector<int64_t> sample_rows(int64_t n, double row_bytes, int64_t k, uint64_
     std::iota(blocks.begin(), blocks.end(), 0);
     std::mt19937_64 pick(seed);
     std::shuffle(blocks.begin(), blocks.end(), pick);
+    rows.reserve(static_cast<size_t>(k + block));  // the array lives as long as the run
     for (size_t i = 0; static_cast<int64_t>(rows.size()) < k; ++i)
         for (int64_t r = blocks[i] * block; r < std::min(n, (blocks[i] + 1) * block); ++r) rows.push_back(r);
     rows.resize(static_cast<size_t>(k));  // the last block may overshoot

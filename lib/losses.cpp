@@ -15,14 +15,37 @@ double sigmoid(double x) {
     return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x));
 }
 
+namespace {
+// Elementwise work on long columns is done in pieces of this many values, so that its
+// double-precision temporaries take a few hundred KB, not several times the column
+// (bench/README.md, case 8). A multiple of every SIMD width: a piece starts on a packet
+// boundary, so each value takes the same (packet or scalar) path as in one whole-column
+// expression, and the results are the same bits.
+constexpr Eigen::Index kPiece = 4096;
+
 // As the scalar sigmoid: 1/(1+e^-|z|) for z >= 0, e^-|z|/(1+e^-|z|) below, so that no
 // exp overflows and tiny probabilities keep their precision.
-Eigen::VectorXd sigmoid(const Eigen::Ref<const Eigen::VectorXf>& z) {
+Eigen::VectorXd sigmoid_piece(const Eigen::Ref<const Eigen::VectorXf>& z) {
     const Eigen::ArrayXd x = z.cast<double>().array();
     const Eigen::ArrayXd e = (-x.abs()).exp();
     const Eigen::ArrayXd inv = (1.0 + e).inverse();
     const Eigen::ArrayXd negative = (x < 0).cast<double>();
     return (negative * (e * inv) + (1.0 - negative) * inv).matrix();  // exact: one term is 0
+}
+}  // namespace
+
+void sigmoid(const Eigen::Ref<const Eigen::VectorXf>& z, Eigen::VectorXd& out) {
+    out.resize(z.size());
+    for (Eigen::Index i = 0; i < z.size(); i += kPiece) {
+        const Eigen::Index len = std::min(kPiece, z.size() - i);
+        out.segment(i, len) = sigmoid_piece(z.segment(i, len));
+    }
+}
+
+Eigen::VectorXd sigmoid(const Eigen::Ref<const Eigen::VectorXf>& z) {
+    Eigen::VectorXd out;
+    sigmoid(z, out);
+    return out;
 }
 
 double loss_value(Loss loss, const LossParams& p, double z, double y) {
@@ -135,12 +158,22 @@ void loss_gradient(Loss loss, const LossParams& p, int K, const Eigen::Ref<const
 namespace {
 // Logistic loss softplus(±z), vectorised: max(t, 0) + log1p(e^-|t|) with t = z for a
 // negative label and -z for a positive one.
-double mean_logistic_loss(const Eigen::Ref<const Eigen::VectorXf>& z, const float* labels, const float* w) {
+// One piece of the per-row losses (see kPiece).
+Eigen::ArrayXd logistic_loss_piece(const Eigen::Ref<const Eigen::VectorXf>& z, const float* labels) {
     const Eigen::Index n = z.size();
     Eigen::ArrayXd sign(n);
     for (Eigen::Index i = 0; i < n; ++i) sign[i] = labels[i] > 0.5f ? -1.0 : 1.0;
     const Eigen::ArrayXd t = z.cast<double>().array() * sign;
-    const Eigen::ArrayXd loss = t.max(0.0) + (-t.abs()).exp().log1p();
+    return t.max(0.0) + (-t.abs()).exp().log1p();
+}
+
+double mean_logistic_loss(const Eigen::Ref<const Eigen::VectorXf>& z, const float* labels, const float* w) {
+    const Eigen::Index n = z.size();
+    Eigen::ArrayXd loss(n);  // the sums below run over the whole column, in one order
+    for (Eigen::Index i = 0; i < n; i += kPiece) {
+        const Eigen::Index len = std::min(kPiece, n - i);
+        loss.segment(i, len) = logistic_loss_piece(z.segment(i, len), labels + i);
+    }
     if (!w) return loss.mean();
     const Eigen::Map<const Eigen::ArrayXf> wf(w, n);
     const double wsum = wf.cast<double>().sum();

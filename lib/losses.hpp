@@ -12,6 +12,8 @@ double sigmoid(double z);
 
 // The same for a column of scores, in double, vectorised (the per-epoch evaluation).
 Eigen::VectorXd sigmoid(const Eigen::Ref<const Eigen::VectorXf>& z);
+// The same into out (resized), reusing its storage.
+void sigmoid(const Eigen::Ref<const Eigen::VectorXf>& z, Eigen::VectorXd& out);
 
 // The loss of one score for one label (not softmax: see softmax_* below).
 double loss_value(Loss loss, const LossParams& p, double z, double y);

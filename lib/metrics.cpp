@@ -69,10 +69,16 @@ RowRank rank_in_row(const Row& row, Eigen::Index truth) {
 
 double roc_auc(const Eigen::Ref<const Eigen::VectorXd>& score, const float* label,
                const float* weight) {
-    const Eigen::Index n = score.size();
     if (score.hasNaN()) return kNaN;  // NaN would also break the sort's ordering
     std::vector<Eigen::Index> order;
     order_descending(score, order);
+    return roc_auc(score, order, label, weight);
+}
+
+double roc_auc(const Eigen::Ref<const Eigen::VectorXd>& score, const std::vector<Eigen::Index>& order,
+               const float* label, const float* weight) {
+    const Eigen::Index n = score.size();
+    if (score.hasNaN()) return kNaN;
 
     // Walk the thresholds from the highest score down. Each group of tied scores adds one
     // trapezoid to the un-normalised curve (FP weight on x, TP weight on y); its area is the
@@ -94,6 +100,14 @@ double roc_auc(const Eigen::Ref<const Eigen::VectorXd>& score, const float* labe
 
 MetricList binary_metrics(const Eigen::Ref<const Eigen::VectorXd>& score, const float* label,
                           const float* weight, double threshold, double beta,
+                          bool score_is_probability) {
+    std::vector<Eigen::Index> order;
+    if (score.size() > 0 && !score.hasNaN()) order_descending(score, order);
+    return binary_metrics(score, order, label, weight, threshold, beta, score_is_probability);
+}
+
+MetricList binary_metrics(const Eigen::Ref<const Eigen::VectorXd>& score, const std::vector<Eigen::Index>& order,
+                          const float* label, const float* weight, double threshold, double beta,
                           bool score_is_probability) {
     MetricList out = {{"binary_classification_accuracy", 0}, {"precision", 0}, {"recall", 0},
                       {"binary_f_beta", 0}, {"roc_auc_score", 0}};
@@ -120,7 +134,7 @@ MetricList binary_metrics(const Eigen::Ref<const Eigen::VectorXd>& score, const 
     out[1].value = precision;
     out[2].value = recall;
     out[3].value = f_beta(precision, recall, beta);
-    out[4].value = roc_auc(score, label, weight);
+    out[4].value = roc_auc(score, order, label, weight);
     if (score_is_probability) out[5].value = loss / total;
     return out;
 }

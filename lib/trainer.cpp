@@ -39,6 +39,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int64_t kTrainEvalRows = 100000;
+constexpr double kEvalScoreBytes = 4e6;  // see Run::eval_group
 
 int64_t wall_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -121,6 +122,11 @@ private:
     double train_epoch(Optimizers& opt, BatchGradient& grad, EpochOrder& order, int epoch);
     void raw_weights(Eigen::MatrixXf& W, Eigen::VectorXf& b) const;
     EpochScores evaluate_epoch();
+    int eval_group() const;
+    void group_scores(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, int m0, int m1, Eigen::MatrixXf& Ztrain,
+                      Eigen::MatrixXf& Zval) const;
+    void evaluate_model(int m, Eigen::Index col, const Eigen::MatrixXf& Ztrain, const Eigen::MatrixXf& Zval,
+                        EpochScores& s, char& one_class) const;
     bool predicts_one_class(const Eigen::Ref<const Eigen::MatrixXf>& z, double threshold) const;
     bool better(const Key& a, const Key& b) const;
     bool improves_enough(const Key& k) const;
@@ -229,9 +235,12 @@ void Run::prepare() {
     // rows they are computed on a seeded sample of that many rows.
     if (train_.rows() > kTrainEvalRows) {
         sample_ = sample_rows(train_.rows(), row_bytes(train_), kTrainEvalRows, cfg_.seed + 17);
+        sample_labels_.reserve(sample_.size());
         for (int64_t i : sample_) sample_labels_.push_back(train_.labels()[i]);
-        if (train_.weights())
+        if (train_.weights()) {
+            sample_weights_.reserve(sample_.size());
             for (int64_t i : sample_) sample_weights_.push_back(train_.weights()[i]);
+        }
     }
     spec_ = {cfg_.predictor, cfg_.loss, cfg_.loss_params, cfg_.f_beta, cfg_.accuracy_top_k};
     // Every model starts from the same draw, so a model trained among others follows the
@@ -336,55 +345,118 @@ bool Run::predicts_one_class(const Eigen::Ref<const Eigen::MatrixXf>& z, double 
     return true;
 }
 
-EpochScores Run::evaluate_epoch() {
-    Eigen::MatrixXf W, Ztrain, Zval;
-    Eigen::VectorXf b;
-    raw_weights(W, b);
+// Models per evaluation group. Every model's scores at once take rows × K·M floats
+// (12.8 MB for 32 models on the 100,000-row train sample, the peak of a fit:
+// bench/README.md, case 8); above kEvalScoreBytes the models are scored a group at a
+// time, each group one more pass over the evaluation rows. A group is a multiple of 8
+// columns and starts at a multiple of 8: Eigen's product then takes the same kernel
+// path for every column as the product of all columns at once (no matrix-vector
+// product for one column, no coefficient-wise product below 20 rows + columns + depth,
+// hence at least 12 features, and a last group that takes the rest rather than be
+// short), and the scores, so the metrics, are the same bits.
+// Sparse data is scored in one pass (its per-row loop vectorises over the columns).
+int Run::eval_group() const {
+    const int M = cfg_.num_models();
+    const int64_t train_rows = sample_.empty() ? train_.rows() : int64_t(sample_.size());
+    const double per_model = double(train_rows + (validation_ ? validation_->rows() : 0)) * K_ * sizeof(float);
+    if (per_model * M <= kEvalScoreBytes || train_.sparse() || d_ < 12) return M;
+    const int step = 8 / std::gcd(K_, 8);
+    const int fit = static_cast<int>(kEvalScoreBytes / per_model) / step * step;
+    const int busy = (threads_ + step - 1) / step * step;  // a model for every thread
+    return std::min(M, std::max({fit, step, busy}));
+}
+
+// The scores of models [m0, m1) (columns c0.. of W) on the train metrics' rows and the
+// validation data.
+void Run::group_scores(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, int m0, int m1, Eigen::MatrixXf& Ztrain,
+                       Eigen::MatrixXf& Zval) const {
+    const Eigen::Index c0 = Eigen::Index(m0) * K_, cols = Eigen::Index(m1 - m0) * K_;
+    const bool all = cols == W.cols();
+    const Eigen::MatrixXf Wg = all ? Eigen::MatrixXf() : Eigen::MatrixXf(W.middleCols(c0, cols));
+    const Eigen::VectorXf bg = all ? Eigen::VectorXf() : Eigen::VectorXf(b.segment(c0, cols));
+    const Eigen::MatrixXf& Wu = all ? W : Wg;
+    const Eigen::VectorXf& bu = all ? b : bg;
     const bool sampled = !sample_.empty();
     linear_scores(train_, sampled ? sample_.data() : nullptr, sampled ? int64_t(sample_.size()) : train_.rows(),
-                  W, b, Ztrain, threads_);
+                  Wu, bu, Ztrain, threads_);
+    if (validation_) linear_scores(*validation_, Wu, bu, Zval, threads_);
+}
+
+// Model m's metrics, threshold and key from its K columns at `col` of the group's scores.
+void Run::evaluate_model(int m, Eigen::Index col, const Eigen::MatrixXf& Ztrain, const Eigen::MatrixXf& Zval,
+                         EpochScores& s, char& one_class) const {
+    const bool sampled = !sample_.empty();
     const float* train_labels = sampled ? sample_labels_.data() : train_.labels();
     const float* train_weights = sampled ? (sample_weights_.empty() ? nullptr : sample_weights_.data()) : train_.weights();
-    if (validation_) linear_scores(*validation_, W, b, Zval, threads_);
     const float* cal_labels = validation_ ? validation_->labels() : train_labels;
     const float* cal_weights = validation_ ? validation_->weights() : train_weights;
     const Eigen::MatrixXf& Zcal = validation_ ? Zval : Ztrain;
     const Eigen::Index n_cal = std::min<Eigen::Index>(Zcal.rows(), cfg_.num_calibration_samples);
     const double default_threshold = cfg_.loss == Loss::hinge ? 0.0 : 0.5;
-    const int M = cfg_.num_models();
+    const auto block = [&](const Eigen::MatrixXf& Z) { return Z.middleCols(col, K_); };
+    double threshold = default_threshold, criterion = std::nan("");
+    if (cfg_.predictor == Predictor::binary) {
+        // Probabilities and their order once per data set, shared by the calibration (when
+        // it uses every row) and the ROC AUC.
+        BinaryScores train_s, val_s;
+        binary_scores(spec_, Ztrain.col(col), train_s);
+        if (validation_) binary_scores(spec_, Zval.col(col), val_s);
+        if (cfg_.criterion != Criterion::loss_function) {
+            const BinaryScores& cal = validation_ ? val_s : train_s;
+            Calibration c;
+            if (n_cal == cal.score.size()) {
+                c = calibrate_threshold(cal.score, cal.order, cal_labels, cal_weights, cfg_.criterion, cfg_,
+                                        default_threshold);
+            } else {
+                BinaryScores head;
+                binary_scores(spec_, Zcal.col(col).head(n_cal), head);
+                c = calibrate_threshold(head.score, head.order, cal_labels, cal_weights, cfg_.criterion, cfg_,
+                                        default_threshold);
+            }
+            threshold = c.threshold, criterion = c.value;
+        }
+        s.train[m] = evaluate_binary(spec_, block(Ztrain), train_s, train_labels, train_weights, threshold);
+        if (validation_)
+            s.validation[m] = evaluate_binary(spec_, block(Zval), val_s, validation_->labels(), validation_->weights(),
+                                              threshold);
+    } else {
+        s.train[m] = evaluate_scores(spec_, block(Ztrain), train_labels, train_weights, threshold);
+        if (validation_)
+            s.validation[m] =
+                evaluate_scores(spec_, block(Zval), validation_->labels(), validation_->weights(), threshold);
+    }
+    const double loss = metric_value(validation_ ? s.validation[m] : s.train[m], "objective_loss");
+    if (cfg_.criterion == Criterion::loss_function) criterion = loss;
+    const bool finite = std::isfinite(criterion) && std::isfinite(loss);
+    s.key[m] = finite ? Key{criterion, loss} : Key{};
+    s.threshold[m] = threshold;
+    one_class = predicts_one_class(block(Zcal).topRows(n_cal), threshold);
+}
+
+EpochScores Run::evaluate_epoch() {
+    Eigen::MatrixXf W, Ztrain, Zval;  // the score matrices are reused by every group
+    Eigen::VectorXf b;
+    raw_weights(W, b);
+    const int M = cfg_.num_models(), G = eval_group();
     EpochScores s;
     s.train.resize(M), s.validation.resize(validation_ ? M : 0), s.key.resize(M), s.threshold.resize(M);
     std::vector<char> one_class(static_cast<size_t>(M));
-    // The models are independent: one thread each (an exception is carried out of the team).
-    std::exception_ptr error;
-#pragma omp parallel for schedule(dynamic) num_threads(threads_) if (M > 1 && threads_ > 1)
-    for (int m = 0; m < M; ++m) {
-        try {
-            const auto block = [&](const Eigen::MatrixXf& Z) { return Z.middleCols(Eigen::Index(m) * K_, K_); };
-            double threshold = default_threshold, criterion = std::nan("");
-            if (cfg_.predictor == Predictor::binary && cfg_.criterion != Criterion::loss_function) {
-                const auto z = Zcal.col(m).head(n_cal);
-                const Eigen::VectorXd score = cfg_.loss != Loss::hinge ? sigmoid(z) : Eigen::VectorXd(z.cast<double>());
-                const auto c = calibrate_threshold(score, cal_labels, cal_weights, cfg_.criterion, cfg_,
-                                                   default_threshold);
-                threshold = c.threshold, criterion = c.value;
-            }
-            s.train[m] = evaluate_scores(spec_, block(Ztrain), train_labels, train_weights, threshold);
-            if (validation_)
-                s.validation[m] = evaluate_scores(spec_, block(Zval), validation_->labels(), validation_->weights(),
-                                                  threshold);
-            const double loss = metric_value(validation_ ? s.validation[m] : s.train[m], "objective_loss");
-            if (cfg_.criterion == Criterion::loss_function) criterion = loss;
-            const bool finite = std::isfinite(criterion) && std::isfinite(loss);
-            s.key[m] = finite ? Key{criterion, loss} : Key{};
-            s.threshold[m] = threshold;
-            one_class[m] = predicts_one_class(block(Zcal).topRows(n_cal), threshold);
-        } catch (...) {
+    for (int m0 = 0, m1; m0 < M; m0 = m1) {
+        m1 = M - (m0 + G) < G ? M : m0 + G;  // the last group takes the rest: 8 columns or more
+        group_scores(W, b, m0, m1, Ztrain, Zval);
+        // The models are independent: one thread each (an exception is carried out of the team).
+        std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic) num_threads(threads_) if (m1 - m0 > 1 && threads_ > 1)
+        for (int m = m0; m < m1; ++m) {
+            try {
+                evaluate_model(m, Eigen::Index(m - m0) * K_, Ztrain, Zval, s, one_class[size_t(m)]);
+            } catch (...) {
 #pragma omp critical(linlearn_evaluate_error)
-            if (!error) error = std::current_exception();
+                if (!error) error = std::current_exception();
+            }
         }
+        if (error) std::rethrow_exception(error);
     }
-    if (error) std::rethrow_exception(error);
     s.one_class.assign(one_class.begin(), one_class.end());
     return s;
 }

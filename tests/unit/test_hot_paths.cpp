@@ -5,13 +5,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <random>
 #include <set>
 #include <vector>
 
+#include "dataset.hpp"
 #include "epoch_order.hpp"
 #include "losses.hpp"
+#include "model.hpp"
 #include "sort_order.hpp"
 
 using namespace linlearn;
@@ -141,4 +144,45 @@ TEST_CASE("hot paths: the train-metrics sample has k distinct rows, ascending, s
         if (EpochOrder::block_rows_for(n, row_bytes) > 1) CHECK(runs < k / 4);  // whole blocks
     }
     CHECK(sample_rows(10, 8.0, 50, 1).size() == 10);  // fewer rows than asked: all of them
+}
+
+// The trainer's evaluation scores the models a group of columns at a time when the score
+// matrix would be large (Run::eval_group): groups of a multiple of 8 columns from a
+// multiple of 8, at least 12 features. Each column must be the same bits as in the
+// product of every column at once, or the epoch metrics would depend on the grouping.
+TEST_CASE("hot paths: scores of a group of 8 columns are the bits of the full product") {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal(0.f, 1.f);
+    for (const Eigen::Index d : {12, 30, 100}) {
+        for (const Eigen::Index C : {10, 24, 32, 40, 320}) {
+            CAPTURE(d);
+            CAPTURE(C);
+            const int64_t n = 5000, stride = d + 3;  // 3 chunks, the last short; padded rows
+            std::vector<float> x(size_t(n * stride)), y(size_t(n), 0.f);
+            for (float& v : x) v = normal(rng);
+            std::vector<int64_t> rows;
+            for (int64_t r = 0; r < n; r += 3) rows.push_back(r);
+            const Dataset data = Dataset::dense_view(x.data(), n, d, stride, y.data(), nullptr);
+            Eigen::MatrixXf W(d, C);
+            Eigen::VectorXf b(C);
+            for (Eigen::Index i = 0; i < W.size(); ++i) W.data()[i] = normal(rng);
+            for (Eigen::Index i = 0; i < b.size(); ++i) b[i] = normal(rng);
+            const int64_t* lists[] = {nullptr, rows.data()};  // every row, a listed subset
+            for (const int64_t* list : lists) {
+                const int64_t m = list ? int64_t(rows.size()) : n;
+                Eigen::MatrixXf Z, Zg;
+                linear_scores(data, list, m, W, b, Z, 2);
+                bool same = true;
+                for (Eigen::Index c0 = 0; c0 < C; c0 += 8) {
+                    const Eigen::Index w = std::min<Eigen::Index>(8, C - c0);
+                    const Eigen::MatrixXf Wg = W.middleCols(c0, w);
+                    const Eigen::VectorXf bg = b.segment(c0, w);
+                    linear_scores(data, list, m, Wg, bg, Zg, 2);
+                    same = same && std::memcmp(Zg.data(), Z.middleCols(c0, w).data(),
+                                               sizeof(float) * size_t(Zg.size())) == 0;
+                }
+                CHECK(same);
+            }
+        }
+    }
 }
