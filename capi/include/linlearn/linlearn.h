@@ -90,7 +90,8 @@ LL_API int ll_dataset_from_csr(const int64_t* indptr, const int32_t* indices,
  *   header=true|false (csv; default false), delimiter=comma|tab (csv; default comma),
  *   label_column=N (csv; default 0), feature_dim=N (libsvm; default the largest index),
  *   num_threads=N (threads that parse; default 0: OpenMP's default).
- * Parse errors name the file, line and column. */
+ * Parse errors name the file, line and column; a file changed by another process while it
+ * is read is LL_E_IO ("<path>: the file changed while it was being read"). */
 LL_API int ll_dataset_from_file(const char* path, const char* options, ll_dataset** out);
 LL_API int ll_dataset_shape(const ll_dataset* ds, int64_t* rows, int64_t* cols);
 LL_API void ll_dataset_free(ll_dataset* ds);
