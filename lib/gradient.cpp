@@ -11,9 +11,84 @@ namespace linlearn {
 namespace {
 using RowMatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using StridedRows = Eigen::Map<const RowMatF, 0, Eigen::OuterStride<>>;
-// Runs shorter than this are copied into a piece of their own; longer ones are read in place.
-constexpr int64_t kInPlaceRows = 32;
+namespace ei = Eigen::internal;
+// The widest SIMD register Eigen uses for float in this build (4, 8 or 16 lanes): the
+// kernels below adapt to the portable and the -march=native builds alike.
+using Packet = ei::packet_traits<float>::type;
+constexpr int64_t kLanes = ei::packet_traits<float>::size;
+constexpr int64_t kCols = 4;  // columns a pass over the rows (their tails on the stack)
+
+// The dot product of one row with w, d ≥ kLanes: one register of partial sums, one tree
+// sum at the end. The last, partial register is read as the row's last kLanes floats
+// against `tail` (w's last kLanes values, those already counted zeroed), so there is no
+// scalar remainder. One row at a time, in address order: the alternative measured, 4 rows
+// interleaved (more independent FMA chains), was slower: it reads 4 places in turn, and
+// the hardware prefetcher, which sets the pace here, follows one stream better.
+inline float dot_row(const float* x, const float* w, const float* tail, int64_t d) {
+    Packet a = ei::pset1<Packet>(0.f);
+    int64_t j = 0;
+    for (; j + kLanes <= d; j += kLanes) a = ei::pmadd(ei::ploadu<Packet>(x + j), ei::ploadu<Packet>(w + j), a);
+    if (j < d) a = ei::pmadd(ei::ploadu<Packet>(x + d - kLanes), ei::ploadu<Packet>(tail), a);
+    return ei::predux(a);
+}
+
+// w's last kLanes values, those that the full registers already count zeroed (d ≥ kLanes).
+void tail_weights(const float* w, int64_t d, float* tail) {
+    const int64_t done = d / kLanes * kLanes;
+    for (int64_t k = 0; k < kLanes; ++k) tail[k] = d - kLanes + k >= done ? w[d - kLanes + k] : 0.f;
+}
+
+// Rows shorter than one register: plain sums.
+void short_scores(const float* const* rows, int64_t m, int64_t d, const float* W, int64_t ldw, int64_t C,
+                  const float* b, float* Z, int64_t ldz) {
+    for (int64_t c = 0; c < C; ++c)
+        for (int64_t i = 0; i < m; ++i) {
+            float s = 0;
+            for (int64_t j = 0; j < d; ++j) s += rows[i][j] * W[c * ldw + j];
+            Z[c * ldz + i] = s + b[c];
+        }
+}
+
+// Scores of columns [c0, c0 + nc), nc ≤ kCols, row by row: a row is read from memory once
+// for all of them.
+void scores_columns(const float* const* rows, int64_t m, int64_t d, const float* W, int64_t ldw, int64_t c0,
+                    int64_t nc, const float* b, float* Z, int64_t ldz) {
+    float tail[kCols][kLanes];
+    for (int64_t c = 0; c < nc; ++c) tail_weights(W + (c0 + c) * ldw, d, tail[c]);
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t c = c0; c < c0 + nc; ++c) Z[c * ldz + i] = dot_row(rows[i], W + c * ldw, tail[c - c0], d) + b[c];
+}
+
+// gW(:, c) += Σ_i g_i x_i for one column, the rows (in cache by now) 4 at a time, so that
+// `out` is loaded and stored once per 4 rows.
+void axpy_column(const float* const* rows, int64_t m, int64_t d, const float* g, float* out) {
+    int64_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        const float *x0 = rows[i], *x1 = rows[i + 1], *x2 = rows[i + 2], *x3 = rows[i + 3];
+        const float g0 = g[i], g1 = g[i + 1], g2 = g[i + 2], g3 = g[i + 3];
+#pragma omp simd
+        for (int64_t j = 0; j < d; ++j) out[j] += g0 * x0[j] + g1 * x1[j] + g2 * x2[j] + g3 * x3[j];
+    }
+    for (; i < m; ++i) {
+        const float* xi = rows[i];
+        const float gi = g[i];
+#pragma omp simd
+        for (int64_t j = 0; j < d; ++j) out[j] += gi * xi[j];
+    }
+}
 }  // namespace
+
+void piece_scores(const float* const* rows, int64_t m, int64_t d, const float* W, int64_t ldw, int64_t C,
+                  const float* b, float* Z, int64_t ldz) {
+    if (d < kLanes) return short_scores(rows, m, d, W, ldw, C, b, Z, ldz);
+    for (int64_t c0 = 0; c0 < C; c0 += kCols)
+        scores_columns(rows, m, d, W, ldw, c0, std::min(kCols, C - c0), b, Z, ldz);
+}
+
+void piece_axpy(const float* const* rows, int64_t m, int64_t d, const float* G, int64_t ldg, int64_t C, float* gW,
+                int64_t ldgw) {
+    for (int64_t c = 0; c < C; ++c) axpy_column(rows, m, d, G + c * ldg, gW + c * ldgw);
+}
 
 BatchGradient::BatchGradient(const TrainConfig& config, const Dataset& train, const Scaler& scaler,
                              int num_threads)
@@ -48,33 +123,39 @@ BatchGradient::BatchGradient(const TrainConfig& config, const Dataset& train, co
     }
 }
 
-// The training targets of rows ids: labels, normalised for regression (mean 0, std 1 otherwise).
-void BatchGradient::targets(const int64_t* ids, int64_t m, float* y) const {
+// Per row of the piece: the training target (the label, normalised for regression), the
+// row's weight (example weight × class weight / n) and whether the label is positive. The
+// labels are gathered once; the rest runs on contiguous arrays (vectorised).
+void BatchGradient::row_terms(const int64_t* ids, int64_t m, int64_t n, float* y, float* rw,
+                              float* positive) const {
     const float* label = data_.labels();
+    const float* w = data_.weights();
     const float inv_std = static_cast<float>(1.0 / scaler_.label_std);
     const float mean = static_cast<float>(scaler_.label_mean);
-    for (int64_t r = 0; r < m; ++r) y[r] = (label[ids[r]] - mean) * inv_std;
+    const float fn = static_cast<float>(n);
+    for (int64_t r = 0; r < m; ++r) positive[r] = label[ids[r]];  // the raw labels, for now
+    if (w)
+        for (int64_t r = 0; r < m; ++r) rw[r] = w[ids[r]] / fn;
+    else
+        std::fill(rw, rw + m, 1.0f / fn);
+    if (class_weight_.size())
+        for (int64_t r = 0; r < m; ++r) rw[r] *= class_weight_[static_cast<int>(positive[r])];
+    for (int64_t r = 0; r < m; ++r) {
+        const float l = positive[r];
+        y[r] = (l - mean) * inv_std;
+        positive[r] = l > 0.5f ? 1.0f : 0.0f;
+    }
 }
 
-// G ← G · (example weight × class weight) / n, per row and, for a binary classifier's
-// positive rows, per model column (positive_example_weight_mult).
-void BatchGradient::weight_rows(const int64_t* ids, int64_t m, int64_t n, Eigen::Ref<Eigen::MatrixXf> G) const {
-    const float* w = data_.weights();
-    const float* y = data_.labels();
-    Eigen::ArrayXf rw(m);
-    for (int64_t r = 0; r < m; ++r) {
-        float base = (w ? w[ids[r]] : 1.0f) / static_cast<float>(n);
-        if (class_weight_.size()) base *= class_weight_[static_cast<int>(y[ids[r]])];
-        rw[r] = base;
-    }
+// G ← G · row weight and, for a binary classifier's positive rows, per model column
+// (positive_example_weight_mult).
+void BatchGradient::weight_rows(const float* rw, const float* positive, Eigen::Ref<Eigen::MatrixXf> G) const {
+    const Eigen::Map<const Eigen::ArrayXf> w(rw, G.rows()), pos(positive, G.rows());
     if (positive_mult_.size() == 0) {
-        G.array().colwise() *= rw;
+        G.array().colwise() *= w;
         return;
     }
-    Eigen::ArrayXf positive(m);
-    for (int64_t r = 0; r < m; ++r) positive[r] = y[ids[r]] > 0.5f ? 1.0f : 0.0f;
-    for (Eigen::Index c = 0; c < G.cols(); ++c)
-        G.col(c).array() *= rw * (1.0f + positive * (positive_mult_[c] - 1.0f));
+    for (Eigen::Index c = 0; c < G.cols(); ++c) G.col(c).array() *= w * (1.0f + pos * (positive_mult_[c] - 1.0f));
 }
 
 void BatchGradient::compute(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, const std::vector<RowRun>& runs,
@@ -99,7 +180,12 @@ void BatchGradient::dense_batch(const std::vector<RowRun>& runs, int64_t n, Grad
     const int P = threads_ > 1 && n >= 256 ? threads_ : 1;
     if (static_cast<int>(parts_.size()) < P) parts_.resize(static_cast<size_t>(P));
 #pragma omp parallel for schedule(static) num_threads(P) if (P > 1)
-    for (int p = 0; p < P; ++p) dense_part(parts_[p], runs, n * p / P, n * (p + 1) / P, n);
+    for (int p = 0; p < P; ++p) {
+        // A few models read the runs where they are; more do better with the GEMM of full,
+        // gathered pieces (measured: bench/README.md, case 2).
+        if (Wr_.cols() <= kNarrow) narrow_part(parts_[p], runs, n * p / P, n * (p + 1) / P, n);
+        else dense_part(parts_[p], runs, n * p / P, n * (p + 1) / P, n);
+    }
     Eigen::MatrixXf gW = parts_[0].gW;
     out.gb = parts_[0].gb;
     for (int p = 1; p < P; ++p) gW += parts_[p].gW, out.gb += parts_[p].gb;
@@ -107,117 +193,102 @@ void BatchGradient::dense_batch(const std::vector<RowRun>& runs, int64_t n, Grad
     out.g.noalias() = scaler_.inv_std.asDiagonal() * (gW - scaler_.mean * out.gb.transpose());
 }
 
-// Rows [begin, end) of the batch (counted along its runs), a piece of at most kPiece rows
-// at a time: long runs in place, other rows gathered.
+// Rows [begin, end) of the batch (counted along its runs), gathered a piece of at most
+// kPiece rows at a time.
 void BatchGradient::dense_part(Part& part, const std::vector<RowRun>& runs, int64_t begin, int64_t end,
                                int64_t n) {
     const DenseView& x = data_.dense();
     const int64_t d = x.cols;
     part.x.resize(static_cast<size_t>(kPiece * d));
     part.ids.resize(kPiece);
-    part.run_ids.resize(kPiece);
     int64_t gathered = 0, pos = 0;
     bool first = true;
-    // A few models read long runs where they are; more models do better with the GEMM of
-    // full pieces, so their rows are gathered (measured: bench/README.md, case 2).
-    const bool in_place = Wr_.cols() <= kNarrow;
-    auto flush = [&] {
-        if (gathered == 0) return;
-        dense_piece(part, part.ids.data(), part.x.data(), d, gathered, n, first);
-        first = false, gathered = 0;
-    };
     for (const RowRun& run : runs) {
         const int64_t lo = std::max(begin, pos), hi = std::min(end, pos + run.count);
         const int64_t row0 = run.first + (lo - pos);
         pos += run.count;
-        if (lo >= hi) {
-            if (pos >= end) break;
-            continue;
-        }
-        if (in_place && hi - lo >= kInPlaceRows) {
-            for (int64_t off = 0; off < hi - lo; off += kPiece) {
-                const int64_t m = std::min(kPiece, hi - lo - off);
-                std::iota(part.run_ids.begin(), part.run_ids.begin() + m, row0 + off);
-                dense_piece(part, part.run_ids.data(), x.row(row0 + off), x.stride, m, n, first);
-                first = false;
-            }
-            continue;
-        }
         for (int64_t i = row0; i < row0 + (hi - lo); ++i) {
             std::memcpy(&part.x[static_cast<size_t>(gathered * d)], x.row(i), sizeof(float) * d);
             part.ids[static_cast<size_t>(gathered++)] = i;
-            if (gathered == kPiece) flush();
+            if (gathered == kPiece) wide_piece(part, gathered, n, first), first = false, gathered = 0;
         }
+        if (pos >= end) break;
     }
-    flush();
-    if (first) {  // no rows: nothing to add
-        part.gW.setZero(d, Wr_.cols());
-        part.gb.setZero(Wr_.cols());
-    }
+    if (gathered > 0) wide_piece(part, gathered, n, first), first = false;
+    if (first) part.gW.setZero(d, Wr_.cols()), part.gb.setZero(Wr_.cols());  // no rows: nothing to add
 }
 
-// Scores, loss gradient and Xᵀ·G of m rows starting at x (row stride `stride`), added to
-// the part's sums (or replacing them for the part's first piece).
-void BatchGradient::dense_piece(Part& part, const int64_t* ids, const float* x, int64_t stride, int64_t m,
-                                int64_t n, bool first) {
+// The same for a few models: the part's rows are read where they are, from a list of their
+// addresses, so that no row is copied and every piece but the last is full.
+void BatchGradient::narrow_part(Part& part, const std::vector<RowRun>& runs, int64_t begin, int64_t end,
+                                int64_t n) {
+    const DenseView& x = data_.dense();
+    part.ids.resize(static_cast<size_t>(end - begin));
+    part.rows.resize(part.ids.size());
+    int64_t pos = 0, k = 0;
+    for (const RowRun& run : runs) {
+        const int64_t lo = std::max(begin, pos), hi = std::min(end, pos + run.count);
+        for (int64_t i = run.first + (lo - pos); i < run.first + (hi - pos); ++i, ++k)
+            part.ids[static_cast<size_t>(k)] = i, part.rows[static_cast<size_t>(k)] = x.row(i);
+        pos += run.count;
+        if (pos >= end) break;
+    }
+    if (k == 0) {
+        part.gW.setZero(x.cols, Wr_.cols()), part.gb.setZero(Wr_.cols());
+        return;
+    }
+    for (int64_t off = 0; off < k; off += kPiece) narrow_piece(part, off, std::min(kPiece, k - off), n, off == 0);
+}
+
+// Sizes the part's scratch for a piece; the part's first piece zeroes its sums.
+void BatchGradient::start_piece(Part& part, bool first) const {
     const Eigen::Index C = Wr_.cols();
-    const StridedRows X(x, m, data_.cols(), Eigen::OuterStride<>(stride));
     if (part.Z.rows() < kPiece || part.Z.cols() != C) part.Z.resize(kPiece, C), part.G.resize(kPiece, C);
-    part.y.resize(kPiece);
-    auto Z = part.Z.topRows(m);
-    auto G = part.G.topRows(m);
-    const bool narrow = C <= kNarrow;
-    if (narrow) narrow_scores(x, stride, m, Z);
-    else Z.noalias() = X * Wr_;
-    Z.rowwise() += br_.transpose();
-    targets(ids, m, part.y.data());
-    loss_gradient(cfg_.loss, loss_params_, cfg_.outputs(), Z, part.y.data(), G);
-    weight_rows(ids, m, n, G);
+    for (auto* v : {&part.y, &part.rw, &part.positive}) v->resize(kPiece);
     if (first) part.gW.setZero(data_.cols(), C), part.gb.setZero(C);
-    if (narrow) narrow_backward(x, stride, m, G, part.gW);
-    else part.gW.noalias() += X.transpose() * G;
+}
+
+// G of the piece's m rows (ids) from their scores in Z: the loss gradient, weighted by
+// row; its column sums go to gb.
+void BatchGradient::piece_gradient(Part& part, const int64_t* ids, int64_t m, int64_t n) {
+    row_terms(ids, m, n, part.y.data(), part.rw.data(), part.positive.data());
+    auto G = part.G.topRows(m);
+    loss_gradient(cfg_.loss, loss_params_, cfg_.outputs(), part.Z.topRows(m), part.y.data(), G);
+    weight_rows(part.rw.data(), part.positive.data(), G);
     part.gb += G.colwise().sum().transpose();
 }
 
-// A few models: Eigen's row-major matrix-vector product reads the rows at about half the
-// memory bandwidth (bench/README.md); one vectorised dot product per row and column, and
-// one axpy per row and column for the gradient, reach it.
-void BatchGradient::narrow_scores(const float* x, int64_t stride, int64_t m, Eigen::Ref<Eigen::MatrixXf> Z) const {
-    const int64_t d = data_.cols();
-    for (int64_t i = 0; i < m; ++i) {
-        const float* xi = x + i * stride;
-        for (Eigen::Index c = 0; c < Z.cols(); ++c) {
-            const float* w = Wr_.col(c).data();
-            float s = 0;
-#pragma omp simd reduction(+ : s)
-            for (int64_t j = 0; j < d; ++j) s += xi[j] * w[j];
-            Z(i, c) = s;
-        }
-    }
+// Scores, loss gradient and Xᵀ·G of the gathered piece of m rows (part.x), added to the
+// part's sums.
+void BatchGradient::wide_piece(Part& part, int64_t m, int64_t n, bool first) {
+    start_piece(part, first);
+    const StridedRows X(part.x.data(), m, data_.cols(), Eigen::OuterStride<>(data_.cols()));
+    auto Z = part.Z.topRows(m);
+    Z.noalias() = X * Wr_;
+    Z.rowwise() += br_.transpose();
+    piece_gradient(part, part.ids.data(), m, n);
+    part.gW.noalias() += X.transpose() * part.G.topRows(m);
 }
 
-void BatchGradient::narrow_backward(const float* x, int64_t stride, int64_t m, const Eigen::Ref<const Eigen::MatrixXf>& G,
-                                    Eigen::MatrixXf& gW) const {
-    const int64_t d = data_.cols();
-    for (int64_t i = 0; i < m; ++i) {
-        const float* xi = x + i * stride;
-        for (Eigen::Index c = 0; c < G.cols(); ++c) {
-            const float g = G(i, c);
-            float* out = gW.col(c).data();
-#pragma omp simd
-            for (int64_t j = 0; j < d; ++j) out[j] += g * xi[j];
-        }
-    }
+// The same for the narrow piece of m rows from the part's row `off`: read from memory for
+// the scores, and again, still in cache, for Xᵀ·G.
+void BatchGradient::narrow_piece(Part& part, int64_t off, int64_t m, int64_t n, bool first) {
+    start_piece(part, first);
+    const int64_t C = Wr_.cols(), ld = part.Z.rows(), d = data_.cols();
+    const float* const* rows = part.rows.data() + off;
+    piece_scores(rows, m, d, Wr_.data(), Wr_.rows(), C, br_.data(), part.Z.data(), ld);
+    piece_gradient(part, part.ids.data() + off, m, n);
+    piece_axpy(rows, m, d, part.G.data(), ld, C, part.gW.data(), part.gW.rows());
 }
 
 void BatchGradient::sparse_batch(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, Gradient& out) {
     const int64_t n = static_cast<int64_t>(rows_.size());
-    yb_.resize(rows_.size());
-    targets(rows_.data(), n, yb_.data());
+    for (auto* v : {&yb_, &rwb_, &posb_}) v->resize(rows_.size());
+    row_terms(rows_.data(), n, n, yb_.data(), rwb_.data(), posb_.data());
     forward_sparse(W, b);
     G_.resize(n, W.cols());
     loss_gradient(cfg_.loss, loss_params_, cfg_.outputs(), Z_, yb_.data(), G_);
-    weight_rows(rows_.data(), n, n, G_);
+    weight_rows(rwb_.data(), posb_.data(), G_);
     out.gb = G_.colwise().sum().transpose();
     backward_sparse(out);
 }

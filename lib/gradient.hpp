@@ -7,11 +7,11 @@
 //
 // A dense batch goes a piece of at most kPiece rows at a time through the scores, the loss
 // gradient and its share of Xᵀ·G while the piece is in cache. With a few models (at most
-// kNarrow columns) the batch's long runs of consecutive rows (epoch_order.hpp) are read
-// where they are, with hand-vectorised loops; with more, the rows are gathered into full
-// pieces, for which the GEMM is more efficient. Each
-// thread takes a fixed share of the batch's rows and keeps its own partial sums, added in
-// a fixed order: results depend on the thread count, never on the scheduling.
+// kNarrow columns) the rows are read where they are, in the batch's runs of consecutive
+// rows (epoch_order.hpp), through a list of their addresses (piece_scores, piece_axpy);
+// with more, the rows are gathered into full pieces, for which the GEMM is more
+// efficient. Each thread takes a fixed share of the batch's rows and keeps its own partial
+// sums, added in a fixed order: results depend on the thread count, never on the scheduling.
 //
 // Sparse data is scaled but never centred (mean = 0), and its gradient is kept only for
 // the features the batch touches: the update is lazy, as TensorFlow's LazyAdam, so a
@@ -26,6 +26,16 @@
 #include "scaler.hpp"
 
 namespace linlearn {
+
+// The narrow kernels, public for the tests. rows[i] is row i's d features (anywhere, any
+// alignment); the C columns of W, G and gW are ldw, ldg, ldgw floats apart, Z's ldz.
+// Z(i, c) = rows[i] · W(:, c) + b[c] for i < m. Each row's sum has one fixed order (SIMD
+// lanes, then a tree), whatever the row's address.
+void piece_scores(const float* const* rows, int64_t m, int64_t d, const float* W, int64_t ldw, int64_t C,
+                  const float* b, float* Z, int64_t ldz);
+// gW(:, c) += Σ_{i<m} G(i, c) · rows[i], the rows taken 4 at a time.
+void piece_axpy(const float* const* rows, int64_t m, int64_t d, const float* G, int64_t ldg, int64_t C, float* gW,
+                int64_t ldgw);
 
 // A mini-batch's gradient: dense (rows empty, g is features × cols) or, for sparse data,
 // only the touched features (g's row r belongs to feature rows[r]).
@@ -51,18 +61,19 @@ private:
     struct Part {  // one thread's share of a batch: its scratch and partial sums
         Eigen::MatrixXf Z, G, gW;
         Eigen::VectorXf gb;
-        std::vector<float> x, y;
-        std::vector<int64_t> ids, run_ids;  // rows of the gathered piece, of an in-place one
+        std::vector<float> x, y, rw, positive;  // gathered rows; per row: target, weight, label > 0.5
+        std::vector<int64_t> ids;               // the rows of the gathered piece, of a narrow part
+        std::vector<const float*> rows;         // where a narrow part's rows are
     };
     void dense_batch(const std::vector<RowRun>& runs, int64_t n, Gradient& out);
     void dense_part(Part& part, const std::vector<RowRun>& runs, int64_t begin, int64_t end, int64_t n);
-    void dense_piece(Part& part, const int64_t* ids, const float* x, int64_t stride, int64_t m, int64_t n,
-                     bool first);
-    void narrow_scores(const float* x, int64_t stride, int64_t m, Eigen::Ref<Eigen::MatrixXf> Z) const;
-    void narrow_backward(const float* x, int64_t stride, int64_t m, const Eigen::Ref<const Eigen::MatrixXf>& G,
-                         Eigen::MatrixXf& gW) const;
-    void targets(const int64_t* ids, int64_t m, float* y) const;
-    void weight_rows(const int64_t* ids, int64_t m, int64_t n, Eigen::Ref<Eigen::MatrixXf> G) const;
+    void narrow_part(Part& part, const std::vector<RowRun>& runs, int64_t begin, int64_t end, int64_t n);
+    void narrow_piece(Part& part, int64_t off, int64_t m, int64_t n, bool first);
+    void wide_piece(Part& part, int64_t m, int64_t n, bool first);
+    void start_piece(Part& part, bool first) const;
+    void piece_gradient(Part& part, const int64_t* ids, int64_t m, int64_t n);
+    void row_terms(const int64_t* ids, int64_t m, int64_t n, float* y, float* rw, float* positive) const;
+    void weight_rows(const float* rw, const float* positive, Eigen::Ref<Eigen::MatrixXf> G) const;
     void sparse_batch(const Eigen::MatrixXf& W, const Eigen::VectorXf& b, Gradient& out);
     void forward_sparse(const Eigen::MatrixXf& W, const Eigen::VectorXf& b);
     void backward_sparse(Gradient& out);
@@ -79,7 +90,7 @@ private:
     Eigen::ArrayXf positive_mult_;       // binary: each column's positive-example weight
     // Sparse path: the batch's rows, scores, dL/dZ, and feature -> compact gradient row.
     std::vector<int64_t> rows_;
-    std::vector<float> yb_;
+    std::vector<float> yb_, rwb_, posb_;
     Eigen::MatrixXf Z_, G_;
     std::vector<int32_t> slot_;
 };

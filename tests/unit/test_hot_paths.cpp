@@ -1,6 +1,7 @@
 // The vectorised and reordered hot paths against their plain definitions: the batched loss
 // gradient against the scalar derivative, the vector sigmoid and logistic loss against the
-// scalar ones, the radix order against std::sort, and the epoch order's coverage.
+// scalar ones, the radix order against std::sort, the epoch order's coverage, and the
+// narrow dense kernels and batch gradient against their definitions in double.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 
 #include "dataset.hpp"
 #include "epoch_order.hpp"
+#include "gradient.hpp"
 #include "losses.hpp"
 #include "model.hpp"
 #include "sort_order.hpp"
@@ -183,6 +185,129 @@ TEST_CASE("hot paths: scores of a group of 8 columns are the bits of the full pr
                 }
                 CHECK(same);
             }
+        }
+    }
+}
+
+namespace {
+// Rows of d floats at awkward places: one float past an aligned start, stride d + 3, taken
+// in a shuffled order (the kernels get a list of row addresses).
+struct ScatteredRows {
+    std::vector<float> buf;
+    std::vector<const float*> rows;
+    ScatteredRows(int64_t m, int64_t d, std::mt19937& rng) : buf(static_cast<size_t>((m + 1) * (d + 3) + 1)) {
+        std::uniform_real_distribution<float> u(-2.f, 2.f);
+        for (float& v : buf) v = u(rng);
+        for (int64_t i = 0; i < m; ++i) rows.push_back(buf.data() + 1 + i * (d + 3));
+        std::shuffle(rows.begin(), rows.end(), rng);
+    }
+};
+}  // namespace
+
+TEST_CASE("hot paths: narrow scores and X^T G equal their definitions, any d, m, C, alignment") {
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (int64_t d : {1, 3, 15, 16, 17, 31, 64, 100}) {
+        for (int64_t m : {0, 1, 3, 4, 5, 7, 13}) {
+            for (int64_t C = 1; C <= 5; ++C) {  // 5: more than one pass of 4 columns
+                CAPTURE(d);
+                CAPTURE(m);
+                CAPTURE(C);
+                ScatteredRows x(m, d, rng);
+                const int64_t ldw = d + 2, ldz = m + 1, ldgw = d + 1;
+                std::vector<float> W(static_cast<size_t>(ldw * C)), b(static_cast<size_t>(C)), G(static_cast<size_t>(ldz * C));
+                std::vector<float> gW(static_cast<size_t>(ldgw * C));
+                for (auto* v : {&W, &b, &G, &gW})
+                    for (float& e : *v) e = u(rng);
+                std::vector<float> Z(static_cast<size_t>(ldz * C), 99.f), gW0 = gW;
+                piece_scores(x.rows.data(), m, d, W.data(), ldw, C, b.data(), Z.data(), ldz);
+                piece_axpy(x.rows.data(), m, d, G.data(), ldz, C, gW.data(), ldgw);
+                for (int64_t c = 0; c < C; ++c) {
+                    for (int64_t i = 0; i < m; ++i) {
+                        double want = b[c], scale = std::fabs(b[c]);
+                        for (int64_t j = 0; j < d; ++j) {
+                            want += double(x.rows[i][j]) * W[c * ldw + j];
+                            scale += std::fabs(double(x.rows[i][j]) * W[c * ldw + j]);
+                        }
+                        REQUIRE(std::fabs(Z[c * ldz + i] - want) <= 1e-6 * scale + 1e-7);
+                        float alone;  // a row's score does not depend on its neighbours
+                        piece_scores(&x.rows[i], 1, d, W.data() + c * ldw, ldw, 1, &b[c], &alone, 1);
+                        REQUIRE(alone == Z[c * ldz + i]);
+                    }
+                    CHECK(Z[c * ldz + m] == 99.f);  // nothing written past m rows
+                    for (int64_t j = 0; j < d; ++j) {
+                        double want = gW0[c * ldgw + j], scale = std::fabs(want);
+                        for (int64_t i = 0; i < m; ++i) {
+                            want += double(G[c * ldz + i]) * x.rows[i][j];
+                            scale += std::fabs(double(G[c * ldz + i]) * x.rows[i][j]);
+                        }
+                        REQUIRE(std::fabs(gW[c * ldgw + j] - want) <= 1e-6 * scale + 1e-7);
+                    }
+                    if (c + 1 < C) CHECK(gW[c * ldgw + d] == gW0[c * ldgw + d]);  // the padding is untouched
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("hot paths: a dense batch gradient equals its definition, runs cut anywhere, 1 and 3 threads") {
+    // Few models (the in-place path, runs of any length split across pieces and threads)
+    // and many (the gathered GEMM path), unaligned rows with a stride, example weights.
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    const int64_t n = 700, d = 37, stride = 41;
+    std::vector<float> buf(static_cast<size_t>(n * stride + 1)), y(static_cast<size_t>(n)), w(static_cast<size_t>(n));
+    for (float& v : buf) v = u(rng) * 3.f + 1.f;
+    for (int64_t i = 0; i < n; ++i) y[i] = float(u(rng) > 0.2f), w[i] = 0.5f + u(rng) * 0.4f;
+    const Dataset data = Dataset::dense_view(buf.data() + 1, n, d, stride, y.data(), w.data());
+    for (int models : {1, 3, 6}) {
+        TrainConfig cfg;
+        cfg.models.resize(static_cast<size_t>(models));
+        cfg.models.back().positive_example_weight_mult = 2.5;
+        Scaler sc;
+        sc.mean.resize(d), sc.inv_std.resize(d);
+        for (int64_t j = 0; j < d; ++j) sc.mean[j] = 1.f + u(rng) * 0.1f, sc.inv_std[j] = 0.5f + u(rng) * 0.2f;
+        Eigen::MatrixXf W(d, models);
+        Eigen::VectorXf b(models);
+        for (Eigen::Index i = 0; i < W.size(); ++i) W.data()[i] = u(rng) * 0.3f;
+        for (Eigen::Index i = 0; i < b.size(); ++i) b[i] = u(rng);
+        // Runs of 1 to 300 rows with gaps between them, last first.
+        std::vector<RowRun> runs;
+        for (int64_t at = 0; at < n;) {
+            const int64_t len = std::min<int64_t>(n - at, 1 + static_cast<int64_t>(rng() % 300));
+            runs.push_back({at, len});
+            at += len + static_cast<int64_t>(rng() % 5);
+        }
+        std::reverse(runs.begin(), runs.end());
+        int64_t rows = 0;
+        for (const RowRun& r : runs) rows += r.count;
+        Eigen::MatrixXd want_g = Eigen::MatrixXd::Zero(d, models);
+        Eigen::VectorXd want_b = Eigen::VectorXd::Zero(models);
+        for (const RowRun& r : runs)
+            for (int64_t i = r.first; i < r.first + r.count; ++i)
+                for (int c = 0; c < models; ++c) {
+                    Eigen::VectorXd xs(d);
+                    for (int64_t j = 0; j < d; ++j) xs[j] = (double(data.dense().row(i)[j]) - sc.mean[j]) * sc.inv_std[j];
+                    const double z = xs.dot(W.col(c).cast<double>()) + b[c];
+                    double g = (sigmoid(z) - y[i]) * w[i] / double(rows);
+                    if (y[i] > 0.5f) g *= cfg.models[static_cast<size_t>(c)].positive_example_weight_mult;
+                    want_g.col(c) += g * xs;
+                    want_b[c] += g;
+                }
+        for (int threads : {1, 3}) {
+            CAPTURE(models);
+            CAPTURE(threads);
+            BatchGradient grad(cfg, data, sc, threads);
+            Gradient out;
+            grad.compute(W, b, runs, out);
+            REQUIRE(out.g.rows() == d);
+            REQUIRE(out.g.cols() == models);
+            for (Eigen::Index i = 0; i < out.g.size(); ++i)
+                REQUIRE(out.g.data()[i] == doctest::Approx(want_g.data()[i]).epsilon(1e-4).scale(1e-3));
+            for (int c = 0; c < models; ++c) REQUIRE(out.gb[c] == doctest::Approx(want_b[c]).epsilon(1e-4).scale(1e-3));
+            Gradient again;  // the same batch, the same result, bit for bit
+            grad.compute(W, b, runs, again);
+            CHECK(again.g == out.g);
         }
     }
 }
