@@ -7,13 +7,15 @@
 
 namespace linlearn {
 
-int64_t EpochOrder::block_rows_for(int64_t rows, double row_bytes) {
+int64_t EpochOrder::block_rows_for(int64_t rows, double row_bytes, int64_t batch_rows) {
     if (row_bytes * double(rows) <= double(kCachedBytes)) return 1;
-    return std::max<int64_t>(1, static_cast<int64_t>(std::llround(double(kBlockBytes) / std::max(row_bytes, 1.0))));
+    const auto by_bytes = static_cast<int64_t>(std::llround(double(kBlockBytes) / std::max(row_bytes, 1.0)));
+    const int64_t by_batch = batch_rows > 0 ? batch_rows / kMinBlocksPerBatch : by_bytes;
+    return std::max<int64_t>(1, std::min(by_bytes, by_batch));
 }
 
-EpochOrder::EpochOrder(int64_t rows, double row_bytes, uint64_t seed)
-    : n_(rows), block_(block_rows_for(rows, row_bytes)), seed_(seed) {}
+EpochOrder::EpochOrder(int64_t rows, double row_bytes, uint64_t seed, int64_t batch_rows)
+    : n_(rows), block_(block_rows_for(rows, row_bytes, batch_rows)), seed_(seed) {}
 
 std::vector<int64_t> sample_rows(int64_t n, double row_bytes, int64_t k, uint64_t seed) {
     std::vector<int64_t> rows;
@@ -22,7 +24,8 @@ std::vector<int64_t> sample_rows(int64_t n, double row_bytes, int64_t k, uint64_
         std::iota(rows.begin(), rows.end(), 0);
         return rows;
     }
-    const int64_t block = EpochOrder::block_rows_for(n, row_bytes);
+    // At least 64 places in the data, as a batch's 8 for an epoch.
+    const int64_t block = EpochOrder::block_rows_for(n, row_bytes, k / 8);
     std::vector<int64_t> blocks(static_cast<size_t>((n + block - 1) / block));
     std::iota(blocks.begin(), blocks.end(), 0);
     std::mt19937_64 pick(seed);

@@ -596,7 +596,7 @@ LinearModel Run::execute() {
         if (opt_.initial_model && opt_.initial_model->has_state) opt.import_state(opt_.initial_model->state);
         optimizer_ = &opt;
         BatchGradient grad(cfg_, train_, scaler_, threads_);
-        EpochOrder order(train_.rows(), row_bytes(train_), cfg_.seed);
+        EpochOrder order(train_.rows(), row_bytes(train_), cfg_.seed, cfg_.mini_batch_size);
         for (int epoch = 0; epoch < cfg_.epochs; ++epoch) {
             const double rows_per_s = train_epoch(opt, grad, order, epoch);
             const EpochScores s = evaluate_epoch();

@@ -95,7 +95,7 @@ TEST_CASE("hot paths: the radix order sorts as std::sort does, ties and signs in
 TEST_CASE("hot paths: an epoch visits every row once, in batches of the asked size") {
     for (double row_bytes : {16.0, 4000.0}) {  // in cache: rows; in memory: blocks of rows
         const int64_t n = 10007;
-        EpochOrder order(n, row_bytes, 42);
+        EpochOrder order(n, row_bytes, 42, 1000);
         CAPTURE(row_bytes);
         CHECK((order.block_rows() > 1) == (row_bytes * n > EpochOrder::kCachedBytes));
         std::vector<std::vector<int64_t>> epochs;
@@ -119,7 +119,7 @@ TEST_CASE("hot paths: an epoch visits every row once, in batches of the asked si
             epochs.push_back(seen);
         }
         CHECK(epochs[0] != epochs[1]);  // a new order each epoch
-        EpochOrder again(n, row_bytes, 42);  // the same seed, the same order
+        EpochOrder again(n, row_bytes, 42, 1000);  // the same seed, the same order
         again.shuffle(1);
         std::vector<RowRun> runs;
         std::vector<int64_t> seen;
@@ -128,6 +128,31 @@ TEST_CASE("hot paths: an epoch visits every row once, in batches of the asked si
                 for (int64_t i = 0; i < r.count; ++i) seen.push_back(r.first + i);
         CHECK(seen == epochs[1]);
     }
+}
+
+TEST_CASE("hot paths: a block is at most 128 KiB and 1/8 of a batch, whatever the row width") {
+    // Data in cache: row by row.
+    CHECK(EpochOrder::block_rows_for(1000, 400.0, 1000) == 1);
+    const int64_t n = 10000000;
+    // 100 floats (400 B): the batch bound, 125 rows (50 KB), 8 places per batch of 1,000.
+    CHECK(EpochOrder::block_rows_for(n, 400.0, 1000) == 125);
+    // Narrow rows (44 B): still 8 places per batch, not one block holding the whole batch.
+    CHECK(EpochOrder::block_rows_for(n, 44.0, 1000) == 125);
+    // Wide rows (3,140 B): the byte bound, 42 rows of 128 KiB.
+    CHECK(EpochOrder::block_rows_for(n, 3140.0, 1000) == 42);
+    // Tiny batches and huge rows: single rows.
+    CHECK(EpochOrder::block_rows_for(n, 400.0, 5) == 1);
+    CHECK(EpochOrder::block_rows_for(n, 1e6, 1000) == 1);
+    // Every batch of an epoch draws on at least 8 runs of rows (sorted data stays mixed).
+    EpochOrder order(200000, 400.0 * 100, 3, 1000);  // 8 GB "rows": in memory
+    order.shuffle(0);
+    std::vector<RowRun> runs;
+    while (order.next(1000, runs))
+        if (runs.size() < 8) {
+            int64_t rows = 0;
+            for (const RowRun& r : runs) rows += r.count;
+            CHECK(rows < 1000);  // only the epoch's last, short batch may span fewer
+        }
 }
 
 TEST_CASE("hot paths: the train-metrics sample has k distinct rows, ascending, seeded") {
@@ -143,7 +168,7 @@ TEST_CASE("hot paths: the train-metrics sample has k distinct rows, ascending, s
         CHECK(s != sample_rows(n, row_bytes, k, 8));
         int64_t runs = 1;
         for (size_t i = 1; i < s.size(); ++i) runs += s[i] != s[i - 1] + 1;
-        if (EpochOrder::block_rows_for(n, row_bytes) > 1) CHECK(runs < k / 4);  // whole blocks
+        if (EpochOrder::block_rows_for(n, row_bytes, k / 8) > 1) CHECK(runs < k / 4);  // whole blocks
     }
     CHECK(sample_rows(10, 8.0, 50, 1).size() == 10);  // fewer rows than asked: all of them
 }
