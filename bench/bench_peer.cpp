@@ -1,6 +1,6 @@
 // bench_peer — linlearn's side of the comparison with the peers (issue 6, case 5).
 //
-//   bench_peer TASK DIR [--reps R] [--classes K] [--monitor] [--set key=value]...
+//   bench_peer TASK DIR [--reps R] [--classes K] [--monitor] [--holdout F] [--set key=value]...
 //
 // TASK is binary, multiclass or regression; DIR holds the files bench/peers_data.py wrote:
 // TASK_Xtrain.npy, TASK_ytrain.npy, TASK_Xtest.npy, TASK_ytest.npy (float32, C order).
@@ -12,10 +12,17 @@
 // --monitor: one more run with the test set given as the validation channel, to see the
 // test metric of the best model so far after each epoch (time to reach a target). That run
 // selects its model on the test set, so it is reported apart and never as the result.
+//
+// --holdout F: the last fraction F of the training rows (in a seeded shuffle) is given as the
+// validation channel instead of being trained on, as a SageMaker user would give one: the
+// model is then selected, calibrated and early-stopped on held-out rows rather than on the
+// training rows (tool "linlearn, F held out"). The test set is never seen.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -78,6 +85,25 @@ struct Curve {
     std::vector<double> elapsed, best_value;
 };
 
+// Rows [0, n - k) and [n - k, n) of a seeded shuffle of a's rows, k = fraction·n.
+void split_rows(const Array& X, const Array& y, double fraction, Array parts[4]) {
+    std::vector<int64_t> order(static_cast<size_t>(X.rows));
+    for (int64_t i = 0; i < X.rows; ++i) order[static_cast<size_t>(i)] = i;
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(12345));
+    const int64_t held = static_cast<int64_t>(fraction * double(X.rows));
+    for (int p = 0; p < 2; ++p) {
+        Array& xs = parts[2 * p];
+        Array& ys = parts[2 * p + 1];
+        const int64_t from = p ? X.rows - held : 0, to = p ? X.rows : X.rows - held;
+        xs.rows = ys.rows = to - from, xs.cols = X.cols;
+        for (int64_t i = from; i < to; ++i) {
+            const int64_t r = order[static_cast<size_t>(i)];
+            xs.data.insert(xs.data.end(), X.data.begin() + r * X.cols, X.data.begin() + (r + 1) * X.cols);
+            ys.data.push_back(y.data[static_cast<size_t>(r)]);
+        }
+    }
+}
+
 int on_event(const ll_event* e, void* user) {
     auto* c = static_cast<Curve*>(user);
     if (e->kind != LL_EVENT_EPOCH_END) return 0;
@@ -98,29 +124,46 @@ int on_event(const ll_event* e, void* user) {
 int main(int argc, char** argv) {
     if (argc < 3) {
         std::fprintf(stderr, "usage: bench_peer binary|multiclass|regression DIR [--reps R] [--classes K] "
-                             "[--monitor] [--set key=value]...\n");
+                             "[--monitor | --holdout F] [--set key=value]...\n");
         return 2;
     }
     const std::string task = argv[1], dir = argv[2];
     int reps = 3, classes = 10;
     bool monitor = false;
+    double holdout = 0;
     std::vector<std::string> extra;
     for (int i = 3; i < argc; ++i) {
         const std::string k = argv[i];
         if (k == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
         else if (k == "--classes" && i + 1 < argc) classes = std::atoi(argv[++i]);
         else if (k == "--monitor") monitor = true;
+        else if (k == "--holdout" && i + 1 < argc) holdout = std::atof(argv[++i]);
         else if (k == "--set" && i + 1 < argc) extra.emplace_back(argv[++i]);
         else {
             std::fprintf(stderr, "bench_peer: unknown option %s\n", k.c_str());
             return 2;
         }
     }
-    const Array X = load_npy(dir + "/" + task + "_Xtrain.npy"), y = load_npy(dir + "/" + task + "_ytrain.npy");
+    if (holdout < 0 || holdout >= 1 || (holdout > 0 && monitor)) {
+        std::fprintf(stderr, "bench_peer: --holdout takes a fraction in [0, 1), without --monitor\n");
+        return 2;
+    }
+    Array X = load_npy(dir + "/" + task + "_Xtrain.npy"), y = load_npy(dir + "/" + task + "_ytrain.npy");
     const Array Xt = load_npy(dir + "/" + task + "_Xtest.npy"), yt = load_npy(dir + "/" + task + "_ytest.npy");
-    ll_dataset *train = nullptr, *test = nullptr;
+    Array parts[4];  // train X, y; held-out X, y
+    if (holdout > 0) {
+        split_rows(X, y, holdout, parts);
+        X = std::move(parts[0]), y = std::move(parts[1]);
+    }
+    ll_dataset *train = nullptr, *test = nullptr, *held = nullptr;
     bench_check(ll_dataset_from_dense(X.data.data(), X.rows, X.cols, X.cols, y.data.data(), nullptr, 0, &train),
                 "train dataset");
+    if (holdout > 0)
+        bench_check(ll_dataset_from_dense(parts[2].data.data(), parts[2].rows, parts[2].cols, parts[2].cols,
+                                          parts[3].data.data(), nullptr, 0, &held),
+                    "held-out dataset");
+    char tool[64] = "linlearn";
+    if (holdout > 0) std::snprintf(tool, sizeof tool, "linlearn, %g held out", holdout);
     bench_check(ll_dataset_from_dense(Xt.data.data(), Xt.rows, Xt.cols, Xt.cols, yt.data.data(), nullptr, 0, &test),
                 "test dataset");
     const bool regression = task == "regression";
@@ -142,7 +185,7 @@ int main(int argc, char** argv) {
         bench_check(ll_trainer_set_callback(t, on_event, &curve), "callback");
         ll_model* m = nullptr;
         const double t0 = bench_now();
-        bench_check(ll_trainer_fit(t, train, monitoring ? test : nullptr, nullptr, &m), "ll_trainer_fit");
+        bench_check(ll_trainer_fit(t, train, monitoring ? test : held, nullptr, &m), "ll_trainer_fit");
         const double fit_s = bench_now() - t0;
         bench_check(ll_model_predict(m, test, LL_PREDICT_LABEL, pred.data(), pred.size(), nullptr), "predict");
         double value = 0;
@@ -159,11 +202,11 @@ int main(int argc, char** argv) {
         ll_trainer_get(t, "num_threads", threads, sizeof threads, &needed);
         ll_trainer_get(t, "num_models", models, sizeof models, &needed);
         if (!monitoring) {
-            std::printf("{\"bench\":\"peer\",\"tool\":\"linlearn\",\"task\":\"%s\",\"rep\":%d,\"fit_s\":%.6f,"
+            std::printf("{\"bench\":\"peer\",\"tool\":\"%s\",\"task\":\"%s\",\"rep\":%d,\"fit_s\":%.6f,"
                         "\"metric\":\"%s\",\"value\":%.6f,\"epochs\":%zu,\"best_epoch\":%d,\"best_model\":%d,"
                         "\"status\":%u,\"train_rows\":%lld,\"features\":%lld,\"num_models\":\"%s\","
                         "\"num_threads\":\"%s\"}\n",
-                        task.c_str(), rep, fit_s, regression ? "rmse" : "accuracy", value, curve.elapsed.size(),
+                        tool, task.c_str(), rep, fit_s, regression ? "rmse" : "accuracy", value, curve.elapsed.size(),
                         info.best_epoch, info.best_model, info.status, static_cast<long long>(X.rows),
                         static_cast<long long>(X.cols), models, threads);
         } else {
@@ -174,12 +217,13 @@ int main(int argc, char** argv) {
             std::printf("]}\n");
         }
         std::fflush(stdout);
-        std::fprintf(stderr, "  linlearn %s rep %d: %.2fs, %s %.4f, %zu epochs\n", task.c_str(), rep, fit_s,
+        std::fprintf(stderr, "  %s %s rep %d: %.2fs, %s %.4f, %zu epochs\n", tool, task.c_str(), rep, fit_s,
                      regression ? "rmse" : "accuracy", value, curve.elapsed.size());
         ll_model_free(m);
         ll_trainer_free(t);
     }
     ll_dataset_free(train);
     ll_dataset_free(test);
+    ll_dataset_free(held);
     return 0;
 }
