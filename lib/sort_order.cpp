@@ -20,25 +20,29 @@ uint64_t descending_key(double v) {
 }
 }  // namespace
 
-void order_descending(const Eigen::Ref<const Eigen::VectorXd>& score, std::vector<Eigen::Index>& order) {
-    const Eigen::Index n = score.size();
-    order.resize(static_cast<size_t>(n));
-    std::iota(order.begin(), order.end(), Eigen::Index{0});
-    if (n < kRadixFrom || n >= (Eigen::Index(1) << 32)) {
-        std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {
-            return descending_key(score[a]) < descending_key(score[b]);
-        });
-        return;
-    }
-    // Scratch kept per thread: the evaluation sorts every model's scores every epoch.
-    thread_local std::vector<uint64_t> key, key2;
+namespace {
+
+// A key whose unsigned order is the floats' descending order.
+uint32_t descending_key(float v) {
+    uint32_t u;
+    std::memcpy(&u, &v, sizeof u);
+    u = (u >> 31) ? ~u : u | (uint32_t(1) << 31);
+    return ~u;
+}
+
+// order ← 0..n-1 sorted by ascending key(i): an LSD radix sort of 11-bit digits, the
+// histograms of every pass counted in one read; a pass whose digit is the same for every
+// key is skipped. Scratch kept per thread: the evaluation sorts every model every epoch.
+template <class Key, class KeyOf>
+void radix_order(Eigen::Index n, KeyOf key_of, std::vector<Eigen::Index>& order) {
+    constexpr int kBits = 11, kBuckets = 1 << kBits;
+    constexpr int kPasses = (int(sizeof(Key)) * 8 + kBits - 1) / kBits;
+    thread_local std::vector<Key> key, key2;
     thread_local std::vector<Eigen::Index> order2;
     key.resize(size_t(n)), key2.resize(size_t(n)), order2.resize(size_t(n));
-    for (Eigen::Index i = 0; i < n; ++i) key[size_t(i)] = descending_key(score[i]);
-    // Six passes of 11 bits, their histograms counted in one read.
-    constexpr int kBits = 11, kPasses = 6, kBuckets = 1 << kBits;
+    for (Eigen::Index i = 0; i < n; ++i) key[size_t(i)] = key_of(i);
     std::vector<uint32_t> count(size_t(kPasses) * kBuckets, 0);
-    for (uint64_t k : key)
+    for (Key k : key)
         for (int p = 0; p < kPasses; ++p) ++count[size_t(p) * kBuckets + ((k >> (p * kBits)) & (kBuckets - 1))];
     for (int p = 0; p < kPasses; ++p) {
         uint32_t* c = &count[size_t(p) * kBuckets];
@@ -54,6 +58,33 @@ void order_descending(const Eigen::Ref<const Eigen::VectorXd>& score, std::vecto
         key.swap(key2);
         order.swap(order2);
     }
+}
+
+}  // namespace
+
+void order_descending(const Eigen::Ref<const Eigen::VectorXd>& score, std::vector<Eigen::Index>& order) {
+    const Eigen::Index n = score.size();
+    order.resize(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), Eigen::Index{0});
+    if (n < kRadixFrom || n >= (Eigen::Index(1) << 32)) {
+        std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {
+            return descending_key(score[a]) < descending_key(score[b]);
+        });
+        return;
+    }
+    radix_order<uint64_t>(n, [&](Eigen::Index i) { return descending_key(score[i]); }, order);
+}
+
+void order_descending(const Eigen::Ref<const Eigen::VectorXf>& z, const Eigen::Ref<const Eigen::VectorXd>& score,
+                      std::vector<Eigen::Index>& order) {
+    const Eigen::Index n = z.size();
+    if (n < kRadixFrom || n >= (Eigen::Index(1) << 32)) return order_descending(score, order);
+    order.resize(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), Eigen::Index{0});
+    radix_order<uint32_t>(n, [&](Eigen::Index i) { return descending_key(z[i]); }, order);
+    for (Eigen::Index i = 1; i < n; ++i)
+        if (descending_key(score[order[size_t(i)]]) < descending_key(score[order[size_t(i - 1)]]))
+            return order_descending(score, order);
 }
 
 }  // namespace linlearn

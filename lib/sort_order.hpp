@@ -11,4 +11,11 @@ namespace linlearn {
 // order. NaN scores must be handled by the caller (they sort as the largest).
 void order_descending(const Eigen::Ref<const Eigen::VectorXd>& score, std::vector<Eigen::Index>& order);
 
+// The same order for scores that are a non-decreasing function f of float margins z
+// (probabilities of them): sorts the 32-bit z (half the radix passes of the doubles), then
+// checks that score = f(z) does not increase along it (a last-bit slip of f would break it)
+// and falls back to sorting the scores if it does. NaN handling as above.
+void order_descending(const Eigen::Ref<const Eigen::VectorXf>& z, const Eigen::Ref<const Eigen::VectorXd>& score,
+                      std::vector<Eigen::Index>& order);
+
 }  // namespace linlearn

@@ -92,6 +92,32 @@ TEST_CASE("hot paths: the radix order sorts as std::sort does, ties and signs in
     }
 }
 
+TEST_CASE("hot paths: the order of probabilities from their float margins, and the fallback") {
+    std::mt19937 rng(9);
+    std::normal_distribution<float> normal(0.f, 12.f);  // wide: sigmoid saturates at 1 and 0
+    for (Eigen::Index n : {Eigen::Index(10), Eigen::Index(5000), Eigen::Index(70000)}) {
+        Eigen::VectorXf z(n);
+        for (Eigen::Index i = 0; i < n; ++i) z[i] = i % 5 == 0 ? std::round(normal(rng)) : normal(rng);  // ties
+        if (n > 3) z[1] = -0.f, z[2] = 0.f, z[3] = 60.f;
+        Eigen::VectorXd p;
+        sigmoid(z, p);
+        // Not a function of z alone: the check along z's order must catch it and sort p.
+        Eigen::VectorXd bumped = p;
+        for (Eigen::Index i = 0; i < n; i += 7) bumped[i] = 1.0 - p[i];
+        for (const Eigen::VectorXd* score : {&p, &bumped}) {
+            CAPTURE(n);
+            CAPTURE(score == &bumped);
+            std::vector<Eigen::Index> order;
+            order_descending(z, *score, order);
+            REQUIRE(order.size() == size_t(n));
+            std::vector<Eigen::Index> sorted = order;
+            std::sort(sorted.begin(), sorted.end());
+            for (Eigen::Index i = 0; i < n; ++i) REQUIRE(sorted[size_t(i)] == i);  // a permutation
+            for (Eigen::Index i = 1; i < n; ++i) REQUIRE((*score)[order[size_t(i - 1)]] >= (*score)[order[size_t(i)]]);
+        }
+    }
+}
+
 TEST_CASE("hot paths: an epoch visits every row once, in batches of the asked size") {
     for (double row_bytes : {16.0, 4000.0}) {  // in cache: rows; in memory: blocks of rows
         const int64_t n = 10007;
