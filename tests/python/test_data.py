@@ -109,3 +109,13 @@ def test_from_file_reads_csv_and_libsvm():
     csv = linlearn.Dataset.from_file(f"{DATA}/heart_scale.train.csv")
     svm = linlearn.Dataset.from_file(f"{DATA}/heart_scale.train.libsvm", "feature_dim=13")
     assert csv.shape == svm.shape == (162, 13)
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_wrong_argument_raises_and_nothing_more():
+    """A call refused before __init__ runs leaves an object whose __del__ must not fail."""
+    import gc
+    X = np.zeros((3, 2), dtype=np.float32)
+    with pytest.raises(TypeError, match="weights"):
+        linlearn.Dataset(X, np.zeros(3), weights=np.ones(3))
+    gc.collect()

@@ -151,7 +151,7 @@ class Dataset:
 
     def close(self):
         """Frees the library's dataset and releases the borrowed arrays."""
-        if self._handle is not None:
+        if getattr(self, "_handle", None) is not None:  # None also when __init__ never ran
             lib.ll_dataset_free(self._handle)
             self._handle, self._refs = None, ()
 
