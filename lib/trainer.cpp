@@ -80,7 +80,6 @@ struct Cancelled {
     const char* cause;
 };
 
-
 // What selection compares: the criterion, then the objective loss (see Run::better).
 struct Key {
     double criterion = std::nan(""), loss = std::nan("");
@@ -155,6 +154,7 @@ private:
     Eigen::VectorXf b_;
     Checkpoint best_;
     int stale_epochs_ = 0;
+    int epochs_evaluated_ = 0;  // for the message of a run cancelled with no model
     Key stop_reference_;  // the key of the last improving epoch, for the patience count
     std::string run_id_;
     Clock::time_point start_;
@@ -600,6 +600,7 @@ LinearModel Run::execute() {
         for (int epoch = 0; epoch < cfg_.epochs; ++epoch) {
             const double rows_per_s = train_epoch(opt, grad, order, epoch);
             const EpochScores s = evaluate_epoch();
+            ++epochs_evaluated_;
             update_checkpoint(s, epoch);
             epoch_end(s, epoch, rows_per_s, opt.learning_rate(0));
             warn(diagnostics_->after_epoch(s.train, s.validation, s.one_class), epoch);
@@ -623,7 +624,12 @@ LinearModel Run::execute() {
         if (best_.valid) return finish(RunStatus::cancelled, "cancelled");
         Event end = base_event(EventKind::run_end);
         end.status = RunStatus::cancelled;
-        const std::string why = std::string("cancelled before the first epoch ended") +
+        // No model yet: the first epoch had not ended, or every epoch so far diverged.
+        const std::string when = epochs_evaluated_ == 0
+                                     ? std::string("cancelled before the first epoch ended")
+                                     : "cancelled after " + std::to_string(epochs_evaluated_) +
+                                           " epoch(s) in which every model diverged";
+        const std::string why = when +
                                 (c.cause ? std::string(" (the event callback asked to stop at ") + c.cause + ")"
                                          : std::string(" (a cancel request)"));
         end.message = why;
