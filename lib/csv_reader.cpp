@@ -255,35 +255,35 @@ Dataset read_csv_parallel(const std::string& path, const CsvOptions& opts, size_
     resize_prefaulted(y, labelled ? static_cast<size_t>(rows) : 0, threads);
     std::copy(x0.begin(), x0.end(), x.begin());
     if (labelled) y[0] = y0[0];
-    parallel_ranges(n, threads, [&](int64_t r) {
-        LineCursor lines = text_of(r);
-        int64_t at = first_line[static_cast<size_t>(r)], row = first_row[static_cast<size_t>(r)];
-        std::string_view s;
-        while (lines.next(s)) {
-            ++at;
-            if (is_blank(s, d)) continue;
-            if (!is_row(s)) {  // too short for a row: parsing it must fail
-                parser.parse(s, at, [](int64_t, float) {});
-                file.check_unchanged();
-                fail(ErrorCode::internal, "read_csv: a short line parsed as a row");
+    try {
+        parallel_ranges(n, threads, [&](int64_t r) {
+            LineCursor lines = text_of(r);
+            int64_t at = first_line[static_cast<size_t>(r)], row = first_row[static_cast<size_t>(r)];
+            std::string_view s;
+            while (lines.next(s)) {
+                ++at;
+                if (is_blank(s, d)) continue;
+                if (!is_row(s)) {  // too short for a row: parsing it must fail
+                    parser.parse(s, at, [](int64_t, float) {});
+                    fail(ErrorCode::internal, "read_csv: a short line parsed as a row");
+                }
+                if (row == first_row[static_cast<size_t>(r) + 1])
+                    fail(ErrorCode::internal, "read_csv: more rows than counted");
+                float* xp = x.data() + row * cols;
+                float* const yp = labelled ? y.data() + row : nullptr;
+                parser.parse(s, at, [&](int64_t k, float v) {
+                    if (k == opts.label_column) *yp = v;
+                    else *xp++ = v;
+                });
+                ++row;
             }
-            if (row == first_row[static_cast<size_t>(r) + 1]) {
-                file.check_unchanged();  // a second pass that sees other text
-                fail(ErrorCode::internal, "read_csv: more rows than counted");
-            }
-            float* xp = x.data() + row * cols;
-            float* const yp = labelled ? y.data() + row : nullptr;
-            parser.parse(s, at, [&](int64_t k, float v) {
-                if (k == opts.label_column) *yp = v;
-                else *xp++ = v;
-            });
-            ++row;
-        }
-        if (row != first_row[static_cast<size_t>(r) + 1]) {
-            file.check_unchanged();
-            fail(ErrorCode::internal, "read_csv: fewer rows than counted");
-        }
-    });
+            if (row != first_row[static_cast<size_t>(r) + 1])
+                fail(ErrorCode::internal, "read_csv: fewer rows than counted");
+        });
+    } catch (const Error&) {
+        file.check_unchanged();  // a pass that saw other text than the first: the file's fault
+        throw;
+    }
     file.check_unchanged();  // what was parsed is what the file holds
     return Dataset::dense(std::move(x), rows, cols, std::move(y));
 }

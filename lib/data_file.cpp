@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <memory>
 #include <set>
+#include <system_error>
 
 #include "error.hpp"
 
@@ -146,7 +147,10 @@ std::string_view RangeFile::read(FileRange r, std::vector<char>& buf) const {
     for (size_t got = 0; got < n;) {
         const ssize_t k = ::pread(fd_, buf.data() + got, n - got, static_cast<off_t>(r.begin + got));
         if (k < 0 && errno == EINTR) continue;
-        if (k < 0) fail(ErrorCode::io, path_ + ": " + std::strerror(errno));
+        if (k < 0) {
+            const int e = errno;  // before any allocation; strerror is not thread-safe
+            fail(ErrorCode::io, path_ + ": " + std::error_code(e, std::generic_category()).message());
+        }
         if (k == 0) changed();  // the file ends before what it held when opened
         got += static_cast<size_t>(k);
     }

@@ -24,7 +24,7 @@ std::vector<int64_t> sample_rows(int64_t n, double row_bytes, int64_t k, uint64_
         std::iota(rows.begin(), rows.end(), 0);
         return rows;
     }
-    // At least 64 places in the data, as a batch's 8 for an epoch.
+    // Blocks of at most k/64 rows: the sample comes from at least 64 places in the data.
     const int64_t block = EpochOrder::block_rows_for(n, row_bytes, k / 8);
     std::vector<int64_t> blocks(static_cast<size_t>((n + block - 1) / block));
     std::iota(blocks.begin(), blocks.end(), 0);

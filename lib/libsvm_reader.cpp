@@ -275,17 +275,17 @@ Dataset read_libsvm_parallel(const std::string& path, const LibsvmOptions& opts,
     resize_prefaulted(values, static_cast<size_t>(nnz), threads);
     resize_prefaulted(labels, static_cast<size_t>(rows), threads);
     const RowParser parser{path, opts};
-    parallel_ranges(static_cast<int64_t>(n), threads, [&](int64_t i) {
-        const size_t r = static_cast<size_t>(i);
-        const std::string_view text = text_of(r);
-        const int64_t nnz0 = first_nnz[r];
-        RangeRows out{labels.data() + first_row[r], indices.data() + nnz0, values.data() + nnz0,
-                      0, first_row[r + 1] - first_row[r], 0, first_nnz[r + 1] - nnz0};
-        LineCursor lines(text.data(), text.data() + text.size(), r == 0 ? text.data() : nullptr);
-        int64_t at = first_line[r], largest = 0;
-        int64_t* const ends = indptr.data() + first_row[r] + 1;  // the range's rows' ends
-        std::string_view s;
-        try {
+    try {
+        parallel_ranges(static_cast<int64_t>(n), threads, [&](int64_t i) {
+            const size_t r = static_cast<size_t>(i);
+            const std::string_view text = text_of(r);
+            const int64_t nnz0 = first_nnz[r];
+            RangeRows out{labels.data() + first_row[r], indices.data() + nnz0, values.data() + nnz0,
+                          0, first_row[r + 1] - first_row[r], 0, first_nnz[r + 1] - nnz0};
+            LineCursor lines(text.data(), text.data() + text.size(), r == 0 ? text.data() : nullptr);
+            int64_t at = first_line[r], largest = 0;
+            int64_t* const ends = indptr.data() + first_row[r] + 1;  // the range's rows' ends
+            std::string_view s;
             while (lines.next(s)) {
                 int64_t row_last = 0;
                 if (!parser.parse(s, ++at, out, row_last)) continue;
@@ -294,13 +294,12 @@ Dataset read_libsvm_parallel(const std::string& path, const LibsvmOptions& opts,
             }
             if (out.rows != out.row_capacity || out.nnz != out.nnz_capacity)
                 fail(ErrorCode::internal, "read_libsvm: fewer rows or values than counted");
-        } catch (const Error& e) {
-            // More or fewer rows than the first pass counted: it saw other text.
-            if (e.code() == ErrorCode::internal) file.check_unchanged();
-            throw;
-        }
-        last[r] = largest;
-    });
+            last[r] = largest;
+        });
+    } catch (const Error&) {
+        file.check_unchanged();  // a pass that saw other text than the first: the file's fault
+        throw;
+    }
     file.check_unchanged();  // what was parsed is what the file holds
     const int64_t largest = n ? *std::max_element(last.begin(), last.end()) : 0;
     return Dataset::csr(std::move(indptr), std::move(indices), std::move(values),

@@ -9,12 +9,13 @@ using namespace linlearn::capi;
 
 namespace {
 
-// Clears the running flag however fit ends.
+// Clears the running flag however fit ends, the fit's cancel request first: once running
+// is false another thread may start a fit, and a cancel meant for that one must stay.
 struct RunningGuard {
     ll_trainer* t;
     ~RunningGuard() {
-        t->running.store(false);
         t->cancel.store(false);
+        t->running.store(false);
     }
 };
 

@@ -70,7 +70,9 @@ class Trainer:
         self._callables = []
         self._error = None
         # Guards _fitting: a cancel lands on a running fit or not at all (see cancel).
-        self._cancel_lock = threading.Lock()
+        # Reentrant: a signal handler calling cancel() runs on the main thread, which may
+        # hold the lock at that moment.
+        self._cancel_lock = threading.RLock()
         self._fitting = False
         for key, value in (params or {}).items():
             self.set(key, value)
@@ -197,17 +199,22 @@ class Trainer:
         # Not Thread.join(): on Python 3.11 a KeyboardInterrupt inside join() can mark a
         # thread that still runs as stopped.
         interrupt = None
-        while True:
-            try:
-                restore_mask()
-                done.wait()
-                break
-            except BaseException as e:  # Ctrl-C, or a signal handler's error
-                interrupt = interrupt or e
-                if not done.is_set():
-                    self.cancel()
-        self._end_fitting()
-        lib.ll_trainer_set_callback(self.handle, EVENT_CALLBACK(), None)  # NULL: removed
+        try:
+            while True:
+                try:
+                    restore_mask()
+                    done.wait()
+                    break
+                except BaseException as e:  # Ctrl-C, or a signal handler's error
+                    interrupt = interrupt or e
+                    try:
+                        if not done.is_set():
+                            self.cancel()
+                    except BaseException as again:  # a second Ctrl-C while cancelling
+                        interrupt = interrupt or again
+        finally:
+            self._end_fitting()
+            lib.ll_trainer_set_callback(self.handle, EVENT_CALLBACK(), None)  # NULL: removed
         model = Model(result["model"]) if "model" in result else None
         error, self._error = interrupt or self._error or result.get("error"), None
         if error is not None:
