@@ -186,11 +186,36 @@ def test_ctrl_c_before_the_first_epoch(big, default_sigint):
     with linlearn.Trainer(LONG, sinks=[interrupt_on_start]) as trainer:
         with pytest.raises(KeyboardInterrupt):
             trainer.fit(big)
+    # fit returned only once the library was done: run_end was delivered, cancelled.
     assert events[0]["event"] == "run_start"
-    # Under load the run_end sometimes does not reach the Python callable (a race in the
-    # binding's interrupt path, under investigation); when it does, it says cancelled.
-    ends = [e for e in events if e["event"] == "run_end"]
-    assert all(e["status"] == "cancelled" for e in ends)
+    assert events[-1]["event"] == "run_end" and events[-1]["status"] == "cancelled"
+
+
+def test_ctrl_c_right_after_the_worker_starts(big, monkeypatch):
+    """A KeyboardInterrupt can land anywhere in fit, e.g. just after the worker thread
+    started (Python raises it wherever the main thread is). fit must still cancel the run
+    and wait for the library before raising: the trainer is freed right after."""
+    import linlearn.trainer as trainer_module
+    real_start = trainer_module._start_shielded
+    workers = []
+
+    def start_then_interrupt(thread):
+        real_start(thread)
+        workers.append(thread)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer_module, "_start_shielded", start_then_interrupt)
+    events = []
+    with linlearn.Trainer(LONG, sinks=[events.append]) as trainer:
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            trainer.fit(big)
+        assert time.monotonic() - start < 10  # cancelled, not run for its 1000 epochs
+        assert events[-1]["event"] == "run_end" and events[-1]["status"] == "cancelled"
+        # Nothing of it is left for the next fit.
+        monkeypatch.undo()
+        trainer.set("epochs", 1)
+        assert trainer.fit(big).status == "completed"
 
 
 def test_sigint_mask_is_restored(train):

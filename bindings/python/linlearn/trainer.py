@@ -27,20 +27,23 @@ def _hyperparameter_text(value):
 
 
 def _start_shielded(thread):
-    """Starts thread with SIGINT blocked, so that Thread.start() cannot be interrupted
-    half-way and the thread (with the OpenMP threads it starts) inherits the blocked
-    mask: Ctrl-C always reaches the waiting thread. Returns a function that restores the
-    mask of the calling thread; a Ctrl-C that came meanwhile is raised when it runs."""
+    """Starts thread with SIGINT blocked in it, and so in the OpenMP threads it starts: a
+    Ctrl-C is never delivered to the library's threads. The calling thread's mask is
+    restored before this returns or raises (a Ctrl-C that came meanwhile is raised then)."""
     if not hasattr(signal, "pthread_sigmask"):  # Windows
         thread.start()
-        return lambda: None
+        return
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         thread.start()
-    except BaseException:
+    finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        raise
-    return lambda: signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _was_started(thread):
+    """Whether thread.start() got as far as creating the thread, even if a Ctrl-C cut it
+    short: a created thread reports itself started at once."""
+    return thread.is_alive() or thread._started.wait(5.0)
 
 
 class Trainer:
@@ -137,6 +140,18 @@ class Trainer:
             if self._fitting:
                 lib.ll_trainer_cancel(self.handle)
 
+    def _settle(self, worker, done, interrupt):
+        """Waits until the fit's worker, if it was started, has finished; an interruption
+        (given, or further Ctrl-C meanwhile) cancels the run first. Returns the first one."""
+        while worker is not None and not done.is_set() and _was_started(worker):
+            try:
+                if interrupt is not None:
+                    self.cancel()
+                done.wait()
+            except BaseException as e:
+                interrupt = interrupt or e
+        return interrupt
+
     def _end_fitting(self):
         # Withdraws a request that came too late for the fit that just returned; under the
         # lock, so that none can come after it.
@@ -188,31 +203,20 @@ class Trainer:
             finally:
                 done.set()
 
-        self._fitting = True
-        keep = (self, train, validation, test, callback)
-        worker = threading.Thread(target=work, args=(keep,), name="linlearn-fit", daemon=True)
+        # A Ctrl-C can raise KeyboardInterrupt at any point of this thread (Python runs its
+        # handler here whichever thread the signal reached), so everything from here on is
+        # in one try: fit never returns or raises while the library still uses the trainer.
+        interrupt = worker = None
         try:
-            restore_mask = _start_shielded(worker)
-        except BaseException:
-            self._end_fitting()
-            raise
-        # Not Thread.join(): on Python 3.11 a KeyboardInterrupt inside join() can mark a
-        # thread that still runs as stopped.
-        interrupt = None
-        try:
-            while True:
-                try:
-                    restore_mask()
-                    done.wait()
-                    break
-                except BaseException as e:  # Ctrl-C, or a signal handler's error
-                    interrupt = interrupt or e
-                    try:
-                        if not done.is_set():
-                            self.cancel()
-                    except BaseException as again:  # a second Ctrl-C while cancelling
-                        interrupt = interrupt or again
+            self._fitting = True
+            keep = (self, train, validation, test, callback)
+            worker = threading.Thread(target=work, args=(keep,), name="linlearn-fit", daemon=True)
+            _start_shielded(worker)
+            done.wait()  # not Thread.join(): on 3.11 a Ctrl-C inside join() can lose the thread
+        except BaseException as e:  # Ctrl-C, or a signal handler's error
+            interrupt = e
         finally:
+            interrupt = self._settle(worker, done, interrupt)
             self._end_fitting()
             lib.ll_trainer_set_callback(self.handle, EVENT_CALLBACK(), None)  # NULL: removed
         model = Model(result["model"]) if "model" in result else None
