@@ -191,6 +191,32 @@ def test_ctrl_c_before_the_first_epoch(big, default_sigint):
     assert events[-1]["event"] == "run_end" and events[-1]["status"] == "cancelled"
 
 
+def test_ctrl_c_that_reaches_another_thread(big, default_sigint):
+    """The C-level handler runs on whichever thread the kernel picks among those that do not
+    block SIGINT (an OpenMP thread the main thread started, say); Python then raises in the
+    main thread only when it next runs bytecode. fit must notice promptly all the same."""
+    idle = threading.Event()
+    bystander = threading.Thread(target=idle.wait)  # SIGINT not blocked in it
+    bystander.start()
+    events = []
+
+    def interrupt_on_start(event):
+        events.append(event)
+        if event["event"] == "run_start":
+            signal.pthread_kill(bystander.ident, signal.SIGINT)
+
+    try:
+        with linlearn.Trainer(LONG, sinks=[interrupt_on_start]) as trainer:
+            start = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                trainer.fit(big)
+            assert time.monotonic() - start < 10  # not after the run's 1000 epochs
+    finally:
+        idle.set()
+        bystander.join()
+    assert events[-1]["event"] == "run_end" and events[-1]["status"] == "cancelled"
+
+
 def test_ctrl_c_right_after_the_worker_starts(big, monkeypatch):
     """A KeyboardInterrupt can land anywhere in fit, e.g. just after the worker thread
     started (Python raises it wherever the main thread is). fit must still cancel the run

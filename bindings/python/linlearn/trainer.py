@@ -40,6 +40,15 @@ def _start_shielded(thread):
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def _wait(event):
+    """event.wait() in steps: when a Ctrl-C reaches another thread than this one (an OpenMP
+    thread this one started, say), Python raises it here only once this thread runs
+    bytecode again, which a plain wait() would put off until the fit ends. (Not
+    Thread.join(): on 3.11 a Ctrl-C inside join() can mark a running thread stopped.)"""
+    while not event.wait(0.05):
+        pass
+
+
 def _was_started(thread):
     """Whether thread.start() got as far as creating the thread, even if a Ctrl-C cut it
     short: a created thread reports itself started at once."""
@@ -147,7 +156,7 @@ class Trainer:
             try:
                 if interrupt is not None:
                     self.cancel()
-                done.wait()
+                _wait(done)
             except BaseException as e:
                 interrupt = interrupt or e
         return interrupt
@@ -212,7 +221,7 @@ class Trainer:
             keep = (self, train, validation, test, callback)
             worker = threading.Thread(target=work, args=(keep,), name="linlearn-fit", daemon=True)
             _start_shielded(worker)
-            done.wait()  # not Thread.join(): on 3.11 a Ctrl-C inside join() can lose the thread
+            _wait(done)
         except BaseException as e:  # Ctrl-C, or a signal handler's error
             interrupt = e
         finally:
