@@ -31,12 +31,14 @@
 #include <vector>
 
 #include "../../plugins/common/atomic_write.hpp"
+#include "file_size_limit.hpp"
 
 namespace fs = std::filesystem;
 using linlearn::atomic_write::Failure;
 using linlearn::atomic_write::Method;
 using linlearn::atomic_write::Options;
 using linlearn::atomic_write::write_file;
+using rel::FileSizeLimit;
 
 namespace {
 
@@ -112,27 +114,6 @@ Method write_ok(const std::string& path, const std::string& bytes, bool unnamed 
     REQUIRE(!failed);
     return used;
 }
-
-class FileSizeLimit {
-public:
-    explicit FileSizeLimit(rlim_t bytes) {
-        REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved_) == 0);
-        rlimit lowered = saved_;
-        lowered.rlim_cur = bytes;
-        REQUIRE(::setrlimit(RLIMIT_FSIZE, &lowered) == 0);
-        previous_ = std::signal(SIGXFSZ, SIG_IGN);
-    }
-    ~FileSizeLimit() {
-        ::setrlimit(RLIMIT_FSIZE, &saved_);
-        std::signal(SIGXFSZ, previous_);
-    }
-    FileSizeLimit(const FileSizeLimit&) = delete;
-    FileSizeLimit& operator=(const FileSizeLimit&) = delete;
-
-private:
-    rlimit saved_{};
-    void (*previous_)(int) = SIG_DFL;
-};
 
 }  // namespace
 
